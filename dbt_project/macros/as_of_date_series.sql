@@ -1,0 +1,13 @@
+{#- One row per as-of date from `start` to `stop` inclusive, every `step_days` days. -#}
+{% macro as_of_date_series(start, stop, step_days) %}
+    {{ return(adapter.dispatch('as_of_date_series', 'scoreline')(start, stop, step_days)) }}
+{% endmacro %}
+
+{% macro default__as_of_date_series(start, stop, step_days) %}
+    select cast(generate_series as date) as as_of_date
+    from generate_series(
+        cast({{ start }} as timestamp),
+        cast({{ stop }} as timestamp),
+        interval '{{ step_days }} days'
+    )
+{% endmacro %}

@@ -1,0 +1,16 @@
+{#- One row per customer active on the score date: who the nightly run scores. -#}
+with
+
+customers as (
+    select * from {{ ref('int_customer_lifetimes') }}
+),
+
+active_customers as (
+    select
+        customer_id,
+        {{ score_date() }} as as_of_date
+    from customers
+    where {{ is_active_at('customers', score_date()) }}
+)
+
+select * from active_customers

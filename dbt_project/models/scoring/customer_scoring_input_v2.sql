@@ -1,0 +1,1 @@
+{{ scoring_input(ref('customer_features', v=2), 2) }}

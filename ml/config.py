@@ -1,0 +1,62 @@
+"""The one configuration module: every path and service address, from env with demo defaults.
+
+Nothing happens at import time; callers build a `Settings` and pass it down.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where Scoreline reads and writes. Every path sits under `data_dir` unless overridden."""
+
+    project_dir: Path
+    data_dir: Path
+    raw_dir: Path
+    warehouse_path: Path
+    dbt_target_dir: Path
+    reports_dir: Path
+    mlflow_tracking_uri: str
+    redis_url: str | None
+    training_sample_pct: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read `SCORELINE_*`, `MLFLOW_TRACKING_URI` and `REDIS_URL`; defaults run the demo."""
+        env = os.environ if env is None else env
+        data_dir = Path(env.get("SCORELINE_DATA_DIR", PROJECT_DIR / "data")).resolve()
+
+        def path(var: str, default: Path) -> Path:
+            return Path(env.get(var, default)).resolve()
+
+        mlflow_db = data_dir / "mlflow" / "mlflow.db"
+        return cls(
+            project_dir=PROJECT_DIR,
+            data_dir=data_dir,
+            raw_dir=path("SCORELINE_RAW_DIR", data_dir / "raw"),
+            warehouse_path=path("SCORELINE_WAREHOUSE", data_dir / "warehouse.duckdb"),
+            dbt_target_dir=path("SCORELINE_DBT_TARGET_DIR", data_dir / "dbt_target"),
+            reports_dir=path("SCORELINE_REPORTS_DIR", data_dir / "reports"),
+            mlflow_tracking_uri=env.get("MLFLOW_TRACKING_URI", f"sqlite:///{mlflow_db}"),
+            redis_url=env.get("REDIS_URL") or None,
+            training_sample_pct=int(env.get("SCORELINE_TRAINING_SAMPLE_PCT", "100")),
+        )
+
+    def dbt_env(self) -> dict[str, str]:
+        """Environment variables the dbt project reads (profiles.yml, sources)."""
+        return {
+            "SCORELINE_RAW_DIR": str(self.raw_dir),
+            "SCORELINE_WAREHOUSE": str(self.warehouse_path),
+            "DBT_TARGET_PATH": str(self.dbt_target_dir),
+            "DBT_LOG_PATH": str(self.dbt_target_dir / "logs"),
+            "DBT_PROFILES_DIR": str(self.project_dir / "dbt_project"),
+            "DBT_PROJECT_DIR": str(self.project_dir),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        }

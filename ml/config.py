@@ -59,4 +59,5 @@ class Settings:
             "DBT_PROFILES_DIR": str(self.project_dir / "dbt_project"),
             "DBT_PROJECT_DIR": str(self.project_dir),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "SCORELINE_TRAINING_SAMPLE_PCT": str(self.training_sample_pct),
         }

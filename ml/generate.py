@@ -106,9 +106,9 @@ def _population(rng: np.random.Generator, n: int, days: int, start_idx_of: dict[
             churn_idx[shocked], price_from + rng.integers(7, 60, shocked.sum())
         )
 
-    # Most churners disengage first; a quarter leave abruptly (the noise a model cannot see).
+    # Most churners disengage first; a fifth leave abruptly (the noise a model cannot see).
     decline_days = rng.integers(10, 50, n).astype(np.int32)
-    decline_floor = np.where(rng.random(n) < 0.25, 1.0, rng.uniform(0.05, 0.5, n))
+    decline_floor = np.where(rng.random(n) < 0.2, 1.0, rng.uniform(0.05, 0.4, n))
     # Some loyal customers dip for a while too (holidays), which keeps the task honest.
     dip_start = np.where(rng.random(n) < 0.15, rng.integers(-30, max(days, 1), n), 10**6)
     dip_len = rng.integers(14, 40, n)
@@ -154,7 +154,8 @@ def _day_events(pop: dict, t: int, day: date, rng: np.random.Generator, price_fa
     declining = to_churn <= pop["decline_days"][active]
     progress = np.clip(1 - to_churn / pop["decline_days"][active], 0, 1)
     engagement = np.where(declining, 1 - progress * (1 - pop["decline_floor"][active]), 1.0)
-    in_dip = (t >= pop["dip_start"][active]) & (t < pop["dip_start"][active] + pop["dip_len"][active])
+    dip_start = pop["dip_start"][active]
+    in_dip = (t >= dip_start) & (t < dip_start + pop["dip_len"][active])
     engagement = engagement * np.where(in_dip, 0.35, 1.0)
     weekday = 0.8 if day.weekday() >= 5 else 1.08
 
@@ -169,7 +170,8 @@ def _day_events(pop: dict, t: int, day: date, rng: np.random.Generator, price_fa
 
     core_ids = np.repeat(active, core_n)
     core_type = rng.choice(3, core_ids.size, p=[0.5, 0.42, 0.08])
-    ids = np.concatenate([core_ids, np.repeat(active, ticket_n), active[failed], active[plan_change]])
+    ticket_ids = np.repeat(active, ticket_n)
+    ids = np.concatenate([core_ids, ticket_ids, active[failed], active[plan_change]])
     etype = np.concatenate(
         [
             core_type,
@@ -271,7 +273,9 @@ def generate(
         parts = [_day_events(pop, t, day, rng, price_factor)]
         if price_from is not None and t == price_from:
             parts.append(_price_increase_events(pop, t, day, price_factor))
-        ids, etype, event_at, amount, duration = (np.concatenate(c) for c in zip(*parts))
+        ids, etype, event_at, amount, duration = (
+            np.concatenate(c) for c in zip(*parts, strict=True)
+        )
         order = np.argsort(event_at, kind="stable")
         events = {
             "event_id": np.arange(next_event_id, next_event_id + ids.size, dtype=np.int64),
@@ -287,9 +291,10 @@ def generate(
             pa.table(
                 {
                     "event_id": pa.array(events["event_id"]),
-                    "customer_id": pa.array(events["customer_id"], type=pa.int64(), from_pandas=True)
-                    if events["customer_id"].dtype.kind == "f"
-                    else pa.array(events["customer_id"]),
+                    # float only after malformed injection: NaN becomes a null id
+                    "customer_id": pa.array(
+                        events["customer_id"], type=pa.int64(), from_pandas=True
+                    ),
                     "event_at": pa.array(events["event_at"].astype("datetime64[us]")),
                     "event_type": pa.array(events["event_type"], type=pa.string()),
                     "amount": pa.array(events["amount"], from_pandas=True),

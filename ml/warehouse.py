@@ -11,13 +11,17 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import duckdb
 
 from ml.config import Settings
+from ml.raw_contract import check_raw_files
 
 
 class DbtError(RuntimeError):
@@ -42,12 +46,22 @@ def dbt_vars(
     return values
 
 
+@dataclass(frozen=True)
+class DbtRun:
+    """A finished dbt command: its output (when captured), wall time and peak memory."""
+
+    args: tuple[str, ...]
+    output: str
+    seconds: float
+    peak_rss_mib: float
+
+
 def run_dbt(
     settings: Settings,
     args: Sequence[str],
     vars: dict[str, object] | None = None,
     capture: bool = False,
-) -> subprocess.CompletedProcess[str]:
+) -> DbtRun:
     """Run one dbt command from the project root with the warehouse settings.
 
     Args:
@@ -57,7 +71,7 @@ def run_dbt(
         capture: Capture output instead of streaming it to the terminal.
 
     Returns:
-        The finished process.
+        The finished run with its wall time and the dbt process's peak resident memory.
 
     Raises:
         DbtError: dbt exited non-zero; the message names the failing nodes.
@@ -67,19 +81,34 @@ def run_dbt(
     if vars:
         command += ["--vars", json.dumps(vars)]
     env = {**os.environ, **settings.dbt_env()}
-    result = subprocess.run(
-        command,
-        cwd=settings.project_dir,
-        env=env,
-        text=True,
-        capture_output=capture,
-    )
-    if result.returncode != 0:
-        raise DbtError(
-            f"`dbt {' '.join(args)}` failed (exit {result.returncode}). "
-            f"{_failure_summary(settings)}"
+    started = time.perf_counter()
+    with tempfile.TemporaryFile("w+") as out:
+        process = subprocess.Popen(
+            command,
+            cwd=settings.project_dir,
+            env=env,
+            text=True,
+            stdout=out if capture else None,
+            stderr=subprocess.STDOUT if capture else None,
         )
-    return result
+        # wait4 gives this child's own peak RSS (DuckDB runs inside the dbt process).
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        output = out.read() if capture else ""
+    run = DbtRun(
+        args=tuple(args),
+        output=output,
+        seconds=time.perf_counter() - started,
+        peak_rss_mib=usage.ru_maxrss / 1024,
+    )
+    if process.returncode != 0:
+        tail = "\n".join(output.splitlines()[-15:]) if capture else ""
+        raise DbtError(
+            f"`dbt {' '.join(args)}` failed (exit {process.returncode}). "
+            f"{_failure_summary(settings)}" + (f"\n{tail}" if tail else "")
+        )
+    return run
 
 
 def _failure_summary(settings: Settings) -> str:
@@ -101,3 +130,57 @@ def _failure_summary(settings: Settings) -> str:
 def connect_read_only(settings: Settings) -> duckdb.DuckDBPyConnection:
     """Open the warehouse read-only (several readers may share it; never blocks the writer)."""
     return duckdb.connect(str(settings.warehouse_path), read_only=True)
+
+
+def last_loaded_date(settings: Settings) -> date | None:
+    """The newest raw day fully loaded (the dbt loaders' shared watermark), or None."""
+    if not settings.warehouse_path.exists():
+        return None
+    try:
+        with connect_read_only(settings) as con:
+            row = con.execute("select max(loaded_date) from raw_row_reconciliation").fetchone()
+    except duckdb.CatalogException:
+        return None
+    return row[0] if row else None
+
+
+def build_warehouse(
+    settings: Settings,
+    score_date: date | None = None,
+    full_refresh: bool = False,
+    with_training: bool = True,
+    reload_from_date: date | None = None,
+    capture: bool = False,
+) -> DbtRun:
+    """Check the raw days this build will read, then `dbt build` the warehouse.
+
+    Args:
+        settings: Paths.
+        score_date: As-of date to score for; None means the day after the newest raw day.
+        full_refresh: Rebuild incremental models from all history.
+        with_training: Also build labels and training sets (tag:training); nightly runs skip them.
+        reload_from_date: Reprocess raw days from this date (backfill).
+        capture: Capture dbt's output instead of streaming it.
+
+    Returns:
+        The dbt run (wall time, peak memory).
+
+    Raises:
+        RawContractError: a raw file this build would read breaks the input contract.
+        DbtError: a model or a contract test failed.
+    """
+    since = None if full_refresh else (reload_from_date or _next_day(last_loaded_date(settings)))
+    check_raw_files(settings.raw_dir, since=since, until=score_date)
+    args = ["build"]
+    if full_refresh:
+        args.append("--full-refresh")
+    if not with_training:
+        args += ["--exclude", "tag:training"]
+    values = dbt_vars(score_date, reload_from_date)
+    if since is not None:
+        values["tests_since"] = since.isoformat()
+    return run_dbt(settings, args, vars=values, capture=capture)
+
+
+def _next_day(day: date | None) -> date | None:
+    return None if day is None else date.fromordinal(day.toordinal() + 1)

@@ -8,6 +8,10 @@
     )
 }}
 
+{#- Built after every raw-day loader, because it is their shared watermark. #}
+-- depends_on: {{ ref('int_events_aggregated_to_customer_days') }}
+-- depends_on: {{ ref('int_plan_changes') }}
+
 {%- set tables = ['customers', 'events', 'cancellations'] %}
 
 with

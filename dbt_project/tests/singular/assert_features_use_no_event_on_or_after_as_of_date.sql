@@ -4,5 +4,6 @@
 select {{ version }} as feature_version, customer_id, as_of_date, last_event_at
 from {{ ref('customer_features', v=version) }}
 where last_event_at >= as_of_date
+    and {{ as_of_built_this_run() }}
 {% if not loop.last %}union all{% endif %}
 {% endfor %}

@@ -1,0 +1,228 @@
+"""`scoreline`: generate data, check raw files, build the warehouse, release feature versions.
+
+Every subcommand reads its paths from ml.config (SCORELINE_* environment variables).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+from ml.config import Settings
+from ml.feature_fingerprints import (
+    FINGERPRINTS_FILE,
+    changed_versions,
+    compute_fingerprints,
+    read_fingerprints,
+    write_fingerprints,
+)
+from ml.generate import DriftScenario, generate
+from ml.raw_contract import RawContractError, check_raw_files
+from ml.warehouse import DbtError, build_warehouse, run_dbt
+
+DEMO_CUSTOMERS = 50_000
+DEMO_DAYS = 180
+DEMO_START = date(2026, 1, 1)
+DEMO_DRIFT = "price_increase@2026-06-01"
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a YYYY-MM-DD date") from exc
+
+
+def _drift(text: str) -> DriftScenario:
+    try:
+        return DriftScenario.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def cmd_generate(args: argparse.Namespace, settings: Settings) -> int:
+    out = Path(args.out) if args.out else settings.raw_dir
+    if any(out.glob("day=*")) and not args.overwrite:
+        print(
+            f"{out} already holds day folders; pass --overwrite to replace them.", file=sys.stderr
+        )
+        return 2
+    if args.overwrite:
+        for old in out.glob("day=*"):
+            for file in old.iterdir():
+                file.unlink()
+            old.rmdir()
+    summary = generate(
+        out,
+        customers=args.customers,
+        days=args.days,
+        start=args.start,
+        seed=args.seed,
+        drifts=args.drift,
+        malformed_share=args.malformed_share,
+    )
+    print(
+        f"wrote {summary.days} days to {out}: {summary.customers:,} customers, "
+        f"{summary.events:,} events, {summary.cancellations:,} cancellations, "
+        f"{summary.malformed_rows:,} deliberately malformed rows"
+    )
+    return 0
+
+
+def cmd_check_raw(args: argparse.Namespace, settings: Settings) -> int:
+    result = check_raw_files(settings.raw_dir, since=args.since, until=args.until)
+    print(
+        f"raw input contract holds: {result.files_checked} files, "
+        f"days {result.days[0]} to {result.days[-1]}"
+    )
+    return 0
+
+
+def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
+    build_warehouse(
+        settings,
+        score_date=args.score_date,
+        full_refresh=args.full_refresh,
+        with_training=not args.nightly,
+        reload_from_date=args.reload_from,
+    )
+    print(f"warehouse built: {settings.warehouse_path}")
+    return 0
+
+
+def cmd_fingerprints(args: argparse.Namespace, settings: Settings) -> int:
+    run_dbt(settings, ["parse", "--quiet"])
+    manifest = json.loads((settings.dbt_target_dir / "manifest.json").read_text())
+    current = compute_fingerprints(manifest)
+    path = settings.project_dir / FINGERPRINTS_FILE
+    if args.update:
+        write_fingerprints(path, current)
+        print(f"released {', '.join(current)} -> {path}")
+        return 0
+    problems = changed_versions(read_fingerprints(path), current)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if not problems:
+        print(f"feature versions unchanged: {', '.join(current)}")
+    return 1 if problems else 0
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    if not any(settings.raw_dir.glob("day=*")):
+        print(f"generating demo data ({args.customers:,} customers x {args.days} days)")
+        generate(
+            settings.raw_dir,
+            customers=args.customers,
+            days=args.days,
+            start=DEMO_START,
+            drifts=[DriftScenario.parse(DEMO_DRIFT)],
+            malformed_share=0.0005,
+        )
+    else:
+        print(f"using raw data already in {settings.raw_dir}")
+    build_warehouse(settings, full_refresh=True)
+    print(
+        f"\nDemo warehouse ready: {settings.warehouse_path}\n"
+        "  features:      customer_features_v1, customer_features_v2\n"
+        "  training sets: churn_training_set, payment_failure_training_set\n"
+        "  scoring input: customer_scoring_input_v2\n"
+        "  data quality:  quarantine_summary, raw_row_reconciliation\n"
+        f"Explore: duckdb -readonly {settings.warehouse_path}"
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="scoreline",
+        description="Batch customer scoring: dbt features on DuckDB, point-in-time training sets.",
+        epilog="Paths come from SCORELINE_DATA_DIR (default ./data) and friends; see README.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    gen = sub.add_parser(
+        "generate",
+        help="write synthetic raw data, one folder per day",
+        description="Write a synthetic subscription business (customers, events, cancellations) "
+        "as day=YYYY-MM-DD/<table>.parquet folders. Deterministic per seed.",
+    )
+    gen.add_argument("--customers", type=int, default=DEMO_CUSTOMERS, help="customers in total")
+    gen.add_argument("--days", type=int, default=DEMO_DAYS, help="number of days to write")
+    gen.add_argument("--start", type=_date, default=DEMO_START, help="first day (YYYY-MM-DD)")
+    gen.add_argument("--seed", type=int, default=7, help="random seed")
+    gen.add_argument(
+        "--drift",
+        type=_drift,
+        action="append",
+        default=[],
+        metavar="KIND@DATE",
+        help="switch on a drift scenario from DATE: price_increase or new_channel (repeatable)",
+    )
+    gen.add_argument(
+        "--malformed-share",
+        type=float,
+        default=0.0,
+        help="share of events replaced by each malformed kind, to exercise the quarantine",
+    )
+    gen.add_argument("--out", help="output folder (default: SCORELINE_RAW_DIR)")
+    gen.add_argument("--overwrite", action="store_true", help="replace existing day folders")
+    gen.set_defaults(func=cmd_generate)
+
+    check = sub.add_parser(
+        "check-raw",
+        help="check raw files against the input contract",
+        description="Check every raw file's columns and types; errors name the file and column.",
+    )
+    check.add_argument("--since", type=_date, help="first day to check")
+    check.add_argument("--until", type=_date, help="day after the last to check")
+    check.set_defaults(func=cmd_check_raw)
+
+    build = sub.add_parser(
+        "build",
+        help="check new raw days and dbt build the warehouse",
+        description="Check the raw days not loaded yet, then run `dbt build` (models and their "
+        "contract tests). Incremental by default: a night reads only the new day.",
+    )
+    build.add_argument("--score-date", type=_date, help="as-of date (default: newest day + 1)")
+    build.add_argument("--full-refresh", action="store_true", help="rebuild from all history")
+    build.add_argument(
+        "--nightly", action="store_true", help="skip labels and training sets (tag:training)"
+    )
+    build.add_argument("--reload-from", type=_date, help="reprocess raw days from this date")
+    build.set_defaults(func=cmd_build)
+
+    prints = sub.add_parser(
+        "fingerprints",
+        help="check or release feature version fingerprints",
+        description="Compare each feature version's SQL+macros+contract hash with "
+        f"{FINGERPRINTS_FILE}. --update releases the current logic (commit the file).",
+    )
+    prints.add_argument("--update", action="store_true", help="rewrite the fingerprint file")
+    prints.set_defaults(func=cmd_fingerprints)
+
+    demo = sub.add_parser(
+        "demo",
+        help="generate demo data (if none) and build everything",
+        description="The demo pipeline on embedded defaults: generate, check, build.",
+    )
+    demo.add_argument("--customers", type=int, default=DEMO_CUSTOMERS, help="customers")
+    demo.add_argument("--days", type=int, default=DEMO_DAYS, help="days of history")
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings.from_env()
+    try:
+        return args.func(args, settings)
+    except (RawContractError, DbtError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+"""Shared fixtures: small generated raw data and real dbt builds on temporary DuckDB files."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ml.config import Settings
+from ml.generate import generate
+from ml.warehouse import build_warehouse
+
+START = date(2026, 1, 1)
+DAYS = 100
+# Score the day after the last raw day: everything generated is history.
+SCORE_DATE = START + timedelta(days=DAYS)
+
+
+def settings_under(root: Path) -> Settings:
+    """Settings whose every path sits under `root` (a test's own data directory)."""
+    return replace(
+        Settings.from_env({"SCORELINE_DATA_DIR": str(root)}),
+        training_sample_pct=100,
+    )
+
+
+@pytest.fixture(scope="session")
+def raw_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Small raw data, generated once per session; tests copy it before changing anything."""
+    raw = tmp_path_factory.mktemp("raw_template")
+    generate(raw, customers=1500, days=DAYS, start=START, seed=11, progress=False)
+    return raw
+
+
+@pytest.fixture
+def fresh_settings(tmp_path: Path, raw_template: Path) -> Settings:
+    """A private copy of the raw data and an empty warehouse, for tests that change things."""
+    settings = settings_under(tmp_path)
+    shutil.copytree(raw_template, settings.raw_dir)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def built_settings(tmp_path_factory: pytest.TempPathFactory, raw_template: Path) -> Settings:
+    """One full build shared by read-only tests."""
+    settings = settings_under(tmp_path_factory.mktemp("built"))
+    shutil.copytree(raw_template, settings.raw_dir)
+    build_warehouse(settings, score_date=SCORE_DATE, full_refresh=True, capture=True)
+    return settings
+
+
+def query(settings: Settings, sql: str):
+    """Run a read-only query against a test warehouse and return a DataFrame."""
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        return con.sql(sql).df()

@@ -1,0 +1,68 @@
+"""Configuration, dbt argument building, drift parsing and the CLI surface."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from ml.cli import build_parser, main
+from ml.config import PROJECT_DIR, Settings
+from ml.generate import DriftScenario
+from ml.warehouse import dbt_vars
+
+
+def test_every_path_defaults_under_one_data_directory():
+    settings = Settings.from_env({})
+    assert settings.data_dir == PROJECT_DIR / "data"
+    for path in (settings.raw_dir, settings.warehouse_path, settings.dbt_target_dir):
+        assert settings.data_dir in path.parents
+    assert settings.mlflow_tracking_uri.startswith("sqlite:///")
+    assert settings.redis_url is None
+
+
+def test_environment_overrides_each_path(tmp_path):
+    settings = Settings.from_env(
+        {
+            "SCORELINE_DATA_DIR": str(tmp_path),
+            "SCORELINE_RAW_DIR": "/srv/raw",
+            "REDIS_URL": "redis://127.0.0.1:6379/2",
+        }
+    )
+    assert settings.warehouse_path == tmp_path / "warehouse.duckdb"
+    assert settings.raw_dir == Path("/srv/raw")
+    assert settings.redis_url == "redis://127.0.0.1:6379/2"
+    assert settings.dbt_env()["SCORELINE_WAREHOUSE"] == str(tmp_path / "warehouse.duckdb")
+
+
+@pytest.mark.parametrize(
+    "kwargs,expected",
+    [
+        ({}, {}),
+        ({"score_date": date(2026, 5, 1)}, {"score_date": "2026-05-01"}),
+        (
+            {"score_date": date(2026, 5, 1), "reload_from_date": date(2026, 4, 28)},
+            {"score_date": "2026-05-01", "reload_from_date": "2026-04-28"},
+        ),
+    ],
+)
+def test_dbt_vars_carry_only_what_is_set(kwargs, expected):
+    assert dbt_vars(**kwargs) == expected
+
+
+@pytest.mark.parametrize("text", ["price_increase", "teleport@2026-01-01", "new_channel@01/02"])
+def test_bad_drift_scenarios_are_refused_with_the_expected_form(text):
+    with pytest.raises(ValueError, match="KIND@YYYY-MM-DD|isoformat|Invalid"):
+        DriftScenario.parse(text)
+
+
+def test_every_subcommand_has_help(capsys):
+    parser = build_parser()
+    commands = parser._subparsers._group_actions[0].choices
+    assert {"generate", "check-raw", "build", "fingerprints", "demo"} <= set(commands)
+    for name in commands:
+        with pytest.raises(SystemExit) as exit_:
+            main([name, "--help"])
+        assert exit_.value.code == 0
+        assert "usage: scoreline " + name in capsys.readouterr().out

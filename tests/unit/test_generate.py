@@ -1,0 +1,69 @@
+"""The synthetic business: deterministic, causal enough to learn from, never trivially so."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pytest
+
+from ml.generate import DriftScenario, generate
+
+
+def _digest(raw):
+    return duckdb.execute(
+        f"select count(*), sum(hash(event_id, customer_id, event_at, event_type)) "
+        f"from read_parquet('{raw}/day=*/events.parquet')"
+    ).fetchone()
+
+
+def test_same_seed_gives_identical_data_and_another_seed_does_not(tmp_path):
+    for name, seed in (("a", 3), ("b", 3), ("c", 4)):
+        generate(tmp_path / name, customers=300, days=20, seed=seed, progress=False)
+    assert _digest(tmp_path / "a") == _digest(tmp_path / "b")
+    assert _digest(tmp_path / "a") != _digest(tmp_path / "c")
+
+
+def test_churners_fade_before_they_leave(tmp_path):
+    generate(tmp_path, customers=4000, days=90, seed=5, progress=False)
+    last_week, weeks_5_to_6 = duckdb.execute(
+        f"""
+        with cancels as (
+            select customer_id, min(cancelled_at) as cancelled_at
+            from read_parquet('{tmp_path}/day=*/cancellations.parquet')
+            group by 1
+            having min(cancelled_at) >= date '2026-03-01'
+        ),
+        events as (select * from read_parquet('{tmp_path}/day=*/events.parquet'))
+        select
+            count(e.event_at) filter (where e.event_at >= c.cancelled_at - interval 7 day),
+            count(e.event_at) filter (where e.event_at < c.cancelled_at - interval 28 day
+                and e.event_at >= c.cancelled_at - interval 42 day) / 2
+        from cancels as c
+        left join events as e using (customer_id)
+        """
+    ).fetchone()
+    assert last_week < 0.8 * weeks_5_to_6
+
+
+def test_price_increase_reprices_every_active_customer_on_its_day(tmp_path):
+    day = date(2026, 1, 10)
+    generate(
+        tmp_path,
+        customers=500,
+        days=15,
+        drifts=[DriftScenario("price_increase", day)],
+        progress=False,
+    )
+    changes = duckdb.execute(
+        "select count(distinct customer_id) "
+        f"from read_parquet('{tmp_path}/day={day}/events.parquet') "
+        "where event_type = 'plan_change'"
+    ).fetchone()[0]
+    assert changes > 250
+
+
+@pytest.mark.parametrize("share", [0.0, 0.01])
+def test_malformed_share_controls_injected_rows(tmp_path, share):
+    summary = generate(tmp_path, customers=500, days=10, malformed_share=share, progress=False)
+    assert (summary.malformed_rows > 0) == (share > 0)

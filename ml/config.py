@@ -24,6 +24,8 @@ class Settings:
     dbt_target_dir: Path
     reports_dir: Path
     mlflow_tracking_uri: str
+    mlflow_artifacts_dir: Path
+    published_dir: Path
     redis_url: str | None
     training_sample_pct: int
 
@@ -45,6 +47,10 @@ class Settings:
             dbt_target_dir=path("SCORELINE_DBT_TARGET_DIR", data_dir / "dbt_target"),
             reports_dir=path("SCORELINE_REPORTS_DIR", data_dir / "reports"),
             mlflow_tracking_uri=env.get("MLFLOW_TRACKING_URI", f"sqlite:///{mlflow_db}"),
+            mlflow_artifacts_dir=path(
+                "SCORELINE_MLFLOW_ARTIFACTS", data_dir / "mlflow" / "artifacts"
+            ),
+            published_dir=path("SCORELINE_PUBLISHED_DIR", data_dir / "published"),
             redis_url=env.get("REDIS_URL") or None,
             training_sample_pct=int(env.get("SCORELINE_TRAINING_SAMPLE_PCT", "100")),
         )

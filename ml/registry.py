@@ -1,0 +1,150 @@
+"""The only module that talks to the MLflow registry: versions, aliases, promotion history.
+
+Aliases (`champion`, `challenger`) keep no history of who held them, so every alias move is
+also appended to a `promotion_history` tag on the registered model, with who, when and why.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import mlflow
+import mlflow.sklearn
+from mlflow import MlflowClient
+from mlflow.exceptions import MlflowException
+
+from ml.config import Settings
+from ml.model import ScoringModel
+from ml.specs import ModelSpec
+
+CHAMPION = "champion"
+CHALLENGER = "challenger"
+HISTORY_TAG = "promotion_history"
+
+
+class RegistryError(RuntimeError):
+    """No model under an alias, or a model that cannot be loaded; says what to run."""
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    model: ScoringModel
+    version: int
+    feature_version: int
+
+
+def connect(settings: Settings) -> MlflowClient:
+    """Point MLflow at the configured store (SQLite under the data directory by default)."""
+    if settings.mlflow_tracking_uri.startswith("sqlite:///"):
+        os.makedirs(os.path.dirname(settings.mlflow_tracking_uri.removeprefix("sqlite:///")),
+                    exist_ok=True)  # fmt: skip
+    mlflow.set_tracking_uri(settings.mlflow_tracking_uri)
+    mlflow.set_registry_uri(settings.mlflow_tracking_uri)
+    return MlflowClient(settings.mlflow_tracking_uri, settings.mlflow_tracking_uri)
+
+
+def ensure_experiment(client: MlflowClient, settings: Settings, spec: ModelSpec) -> str:
+    """The spec's experiment, with artifacts under the data directory (not ./mlruns)."""
+    name = f"scoreline/{spec.name}"
+    experiment = client.get_experiment_by_name(name)
+    if experiment is not None:
+        return experiment.experiment_id
+    settings.mlflow_artifacts_dir.mkdir(parents=True, exist_ok=True)
+    return client.create_experiment(
+        name, artifact_location=(settings.mlflow_artifacts_dir / spec.name).as_uri()
+    )
+
+
+def alias_version(client: MlflowClient, spec: ModelSpec, alias: str) -> int | None:
+    """The version number holding an alias, or None."""
+    try:
+        return int(client.get_model_version_by_alias(spec.registered_model_name, alias).version)
+    except MlflowException:
+        return None
+
+
+def load_model(client: MlflowClient, spec: ModelSpec, alias: str) -> LoadedModel:
+    """Load the model under an alias.
+
+    Raises:
+        RegistryError: nothing holds the alias, or the stored model cannot be loaded.
+    """
+    version = alias_version(client, spec, alias)
+    if version is None:
+        raise RegistryError(
+            f"no '{alias}' model for {spec.name}: train one with `scoreline train {spec.name}` "
+            f"or promote a version with `scoreline promote {spec.name} VERSION`"
+        )
+    uri = f"models:/{spec.registered_model_name}/{version}"
+    try:
+        model = mlflow.sklearn.load_model(uri)
+    except Exception as exc:  # any failure to unpickle or fetch is the same outcome here
+        raise RegistryError(f"{spec.name} v{version} ({alias}) could not be loaded: {exc}") from exc
+    if not isinstance(model, ScoringModel):
+        raise RegistryError(f"{spec.name} v{version} is not a Scoreline model ({type(model)})")
+    return LoadedModel(model=model, version=version, feature_version=model.feature_version)
+
+
+def register(
+    client: MlflowClient, spec: ModelSpec, model_uri: str, run_id: str, tags: dict[str, str]
+) -> int:
+    """Register a logged model as a new version of the spec's registered model."""
+    try:
+        client.get_registered_model(spec.registered_model_name)
+    except MlflowException:
+        client.create_registered_model(spec.registered_model_name, description=spec.description)
+    version = client.create_model_version(
+        spec.registered_model_name, model_uri, run_id=run_id, tags=tags
+    )
+    return int(version.version)
+
+
+def move_alias(
+    client: MlflowClient, spec: ModelSpec, alias: str, version: int, who: str, why: str
+) -> None:
+    """Point an alias at a version and record the move (who, when, why) in the history."""
+    name = spec.registered_model_name
+    previous = alias_version(client, spec, alias)
+    client.set_registered_model_alias(name, alias, str(version))
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    client.set_model_version_tag(name, str(version), f"{alias}_since", now)
+    client.set_model_version_tag(name, str(version), f"{alias}_by", who)
+    client.set_model_version_tag(name, str(version), f"{alias}_why", why[:5000])
+    history = promotion_history(client, spec)
+    history.append(
+        {"alias": alias, "version": version, "previous": previous, "at": now, "by": who,
+         "why": why}
+    )  # fmt: skip
+    # A registered-model tag holds at most 5000 characters: keep the newest moves.
+    while len(json.dumps(history)) > 4900:
+        history.pop(0)
+    client.set_registered_model_tag(name, HISTORY_TAG, json.dumps(history))
+
+
+def promotion_history(client: MlflowClient, spec: ModelSpec) -> list[dict]:
+    """Every recorded alias move, oldest first."""
+    try:
+        model = client.get_registered_model(spec.registered_model_name)
+    except MlflowException:
+        return []
+    return json.loads(model.tags.get(HISTORY_TAG, "[]"))
+
+
+def rollback(client: MlflowClient, spec: ModelSpec, who: str, why: str) -> int:
+    """Give `champion` back to the version that held it before the current one.
+
+    Returns:
+        The version that is champion again.
+
+    Raises:
+        RegistryError: there is no earlier champion to return to.
+    """
+    current = alias_version(client, spec, CHAMPION)
+    for move in reversed(promotion_history(client, spec)):
+        if move["alias"] == CHAMPION and move["version"] == current and move["previous"]:
+            move_alias(client, spec, CHAMPION, move["previous"], who, f"rollback: {why}")
+            return move["previous"]
+    raise RegistryError(f"{spec.name}: no earlier champion to roll back to")

@@ -1,0 +1,139 @@
+"""Batch scoring: the champion scores the scoring input; the challenger scores it in shadow."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from ml import registry
+from ml.config import Settings
+from ml.registry import CHALLENGER, CHAMPION, LoadedModel, RegistryError
+from ml.specs import ModelSpec
+from ml.warehouse import connect_read_only
+
+log = logging.getLogger(__name__)
+
+PREDICTION_COLUMNS = [
+    "customer_id", "score_date", "score", "risk_band", "model_name", "model_version",
+    "feature_version", "reasons", "is_shadow",
+]  # fmt: skip
+
+
+class ScoringInputError(ValueError):
+    """The scoring input is missing, empty, duplicated, or of another feature version."""
+
+
+@dataclass(frozen=True)
+class ScoringResult:
+    predictions: pd.DataFrame
+    score_date: date
+    champion_version: int
+    challenger_version: int | None
+    high_risk: int
+
+
+def read_scoring_input(settings: Settings, spec: ModelSpec) -> pd.DataFrame:
+    """The scoring input dbt built for the spec's feature version, validated.
+
+    Raises:
+        ScoringInputError: missing table, no rows, several dates, duplicate or null ids.
+    """
+    import duckdb
+
+    try:
+        with connect_read_only(settings) as con:
+            frame = con.sql(f"select * from {spec.scoring_input_model}").df()
+    except duckdb.CatalogException as exc:
+        raise ScoringInputError(
+            f"{spec.scoring_input_model} is not in the warehouse: run `scoreline build`"
+        ) from exc
+    problems = []
+    if frame.empty:
+        problems.append("it has no rows")
+    else:
+        if frame.as_of_date.nunique() != 1:
+            problems.append(f"it holds {frame.as_of_date.nunique()} as-of dates, expected one")
+        if frame.customer_id.isna().any():
+            problems.append(f"{int(frame.customer_id.isna().sum())} rows have no customer_id")
+        duplicated = frame.customer_id.duplicated()
+        if duplicated.any():
+            problems.append(
+                f"{int(duplicated.sum())} duplicate customer_id(s), "
+                f"e.g. {frame.customer_id[duplicated].iloc[0]}"
+            )
+        versions = set(frame.feature_version.unique())
+        if versions != {spec.feature_version}:
+            problems.append(f"feature version {sorted(versions)} != spec v{spec.feature_version}")
+    if problems:
+        raise ScoringInputError(
+            f"{spec.scoring_input_model} fails its contract: " + "; ".join(problems)
+        )
+    return frame
+
+
+def predict(
+    spec: ModelSpec, loaded: LoadedModel, frame: pd.DataFrame, shadow: bool
+) -> pd.DataFrame:
+    """Prediction rows for one model; reasons only for high-risk rows of the champion."""
+    if loaded.feature_version != spec.feature_version:
+        raise ScoringInputError(
+            f"{spec.name} v{loaded.version} was trained on feature version "
+            f"v{loaded.feature_version}, the scoring input is v{spec.feature_version}: "
+            "retrain the model or score the matching input"
+        )
+    scores = loaded.model.predict_proba(frame)[:, 1]
+    bands = np.array([spec.risk_band(s) for s in scores]) if len(scores) else np.array([])
+    reasons: list[list[str]] = [[] for _ in range(len(frame))]
+    high = np.flatnonzero(scores >= spec.high_risk_threshold)
+    if not shadow and high.size:
+        # Contributions cost ~100x a plain prediction: compute them where they are used.
+        for position, row_reasons in zip(high, loaded.model.reasons(frame.iloc[high]), strict=True):
+            reasons[position] = row_reasons
+    return pd.DataFrame(
+        {
+            "customer_id": frame.customer_id.astype(str).to_numpy(),
+            "score_date": pd.to_datetime(frame.as_of_date).dt.date.to_numpy(),
+            "score": scores.astype("float64"),
+            "risk_band": bands,
+            "model_name": spec.name,
+            "model_version": loaded.version,
+            "feature_version": spec.feature_version,
+            "reasons": reasons,
+            "is_shadow": shadow,
+        },
+        columns=PREDICTION_COLUMNS,
+    )
+
+
+def score(spec: ModelSpec, settings: Settings) -> ScoringResult:
+    """Score every customer in the scoring input with the champion (+ challenger in shadow).
+
+    Raises:
+        RegistryError: no champion, or it will not load.
+        ScoringInputError: the input fails its contract or does not match the model.
+    """
+    client = registry.connect(settings)
+    champion = registry.load_model(client, spec, CHAMPION)
+    frame = read_scoring_input(settings, spec)
+    parts = [predict(spec, champion, frame, shadow=False)]
+    challenger_version = registry.alias_version(client, spec, CHALLENGER)
+    if challenger_version is not None and challenger_version != champion.version:
+        try:
+            challenger = registry.load_model(client, spec, CHALLENGER)
+            parts.append(predict(spec, challenger, frame, shadow=True))
+        except (RegistryError, ScoringInputError) as exc:
+            # The shadow must never stop the champion's scores from publishing.
+            log.warning("challenger skipped: %s", exc)
+    predictions = pd.concat(parts, ignore_index=True)
+    champion_rows = predictions[~predictions.is_shadow]
+    return ScoringResult(
+        predictions=predictions,
+        score_date=champion_rows.score_date.iloc[0],
+        champion_version=champion.version,
+        challenger_version=challenger_version if len(parts) > 1 else None,
+        high_risk=int((champion_rows.score >= spec.high_risk_threshold).sum()),
+    )

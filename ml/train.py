@@ -1,0 +1,231 @@
+"""Fit LightGBM (early stopping, isotonic calibration) and a logistic baseline, log all of it
+to MLflow, register the model, and run the champion/challenger gate on the same rows."""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import lightgbm as lgb
+import mlflow
+import mlflow.sklearn
+import numpy as np
+import pandas as pd
+from mlflow.models import infer_signature
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.isotonic import IsotonicRegression
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from ml import registry
+from ml.config import Settings
+from ml.evaluate import (
+    GateDecision,
+    calibration_figure,
+    classification_metrics,
+    importance_figure,
+    promotion_decision,
+    segment_auc,
+)
+from ml.model import ScoringModel
+from ml.specs import ModelSpec
+from ml.training_set import TimeSplit, load_training_set, split_by_time
+from ml.warehouse import connect_read_only
+
+
+@dataclass(frozen=True)
+class TrainingOutcome:
+    run_id: str
+    version: int
+    metrics: dict[str, float]
+    baseline_metrics: dict[str, float]
+    champion_metrics: dict[str, float] | None
+    decision: GateDecision
+    seconds: float
+
+
+def fit_scoring_model(spec: ModelSpec, split: TimeSplit, params: dict | None = None):
+    """Fit LightGBM on older dates, stop early on the next date, calibrate on that date."""
+    levels = {
+        column: sorted(split.train[column].dropna().astype(str).unique())
+        for column in spec.categorical_features
+    }
+    booster = lgb.LGBMClassifier(**{**spec.params, **(params or {})}, verbose=-1, n_jobs=2)
+    model = ScoringModel(
+        features=list(spec.features),
+        categorical_features=list(spec.categorical_features),
+        category_levels=levels,
+        booster=booster,
+        calibrator=IsotonicRegression(out_of_bounds="clip", y_min=0, y_max=1),
+        feature_version=spec.feature_version,
+    )
+    booster.fit(
+        model.prepare(split.train),
+        split.train.label,
+        eval_set=[(model.prepare(split.early_stopping), split.early_stopping.label)],
+        eval_metric="auc",
+        callbacks=[lgb.early_stopping(spec.early_stopping_rounds, verbose=False)],
+    )
+    model.calibrator.fit(model.raw_score(split.early_stopping), split.early_stopping.label)
+    return model
+
+
+def fit_baseline(spec: ModelSpec, train: pd.DataFrame):
+    """Logistic regression on the same features: the bar LightGBM must clear."""
+    numeric = [c for c in spec.features if c not in spec.categorical_features]
+    categories = OneHotEncoder(handle_unknown="ignore")
+    numbers = make_pipeline(SimpleImputer(strategy="median", add_indicator=True), StandardScaler())
+    pipeline = make_pipeline(
+        ColumnTransformer(
+            [
+                ("categories", categories, list(spec.categorical_features)),
+                ("numbers", numbers, numeric),
+            ]
+        ),
+        LogisticRegression(max_iter=300),
+    )
+    return pipeline.fit(train[list(spec.features)], train.label)
+
+
+def _code_version(settings: Settings) -> str:
+    try:
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=settings.project_dir, capture_output=True, text=True, check=True,
+        ).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def train_and_register(
+    spec: ModelSpec,
+    settings: Settings,
+    params: dict | None = None,
+    who: str = "scoreline train",
+) -> TrainingOutcome:
+    """Train a spec's model, log and register it, and promote it if it passes the gate.
+
+    Args:
+        spec: The model spec.
+        settings: Warehouse and MLflow locations.
+        params: LightGBM parameter overrides for this run (experiments, tests).
+        who: Recorded with alias moves.
+
+    Returns:
+        The run, the new version, its metrics, the baseline's, the champion's on the same
+        rows (if any) and the gate's decision.
+    """
+    started = time.perf_counter()
+    with connect_read_only(settings) as con:
+        frame = load_training_set(con, spec)
+    split = split_by_time(frame, spec.validation_as_of_dates)
+    model = fit_scoring_model(spec, split, params)
+    baseline = fit_baseline(spec, split.train)
+
+    validation = split.validation.reset_index(drop=True)
+    scores = model.predict_proba(validation)[:, 1]
+    metrics = classification_metrics(validation.label, scores)
+    segments = segment_auc(validation, scores, list(spec.segments))
+    baseline_metrics = classification_metrics(
+        validation.label, baseline.predict_proba(validation[list(spec.features)])[:, 1]
+    )
+
+    client = registry.connect(settings)
+    champion_metrics = champion_segments = None
+    if registry.alias_version(client, spec, registry.CHAMPION) is not None:
+        champion = registry.load_model(client, spec, registry.CHAMPION).model
+        champion_scores = champion.predict_proba(validation)[:, 1]
+        champion_metrics = classification_metrics(validation.label, champion_scores)
+        champion_segments = segment_auc(validation, champion_scores, list(spec.segments))
+    decision = promotion_decision(
+        spec.promotion, metrics, segments, champion_metrics, champion_segments
+    )
+
+    experiment_id = registry.ensure_experiment(client, settings, spec)
+    with mlflow.start_run(experiment_id=experiment_id) as run:
+        best_iteration = model.booster.best_iteration_ or spec.params.get("n_estimators")
+        mlflow.log_params({**spec.params, **(params or {}), "best_iteration": best_iteration})
+        mlflow.log_metrics({f"validation_{k}": v for k, v in metrics.items()})
+        mlflow.log_metrics({f"baseline_{k}": v for k, v in baseline_metrics.items()})
+        mlflow.log_metrics({f"segment_auc.{k.replace('=', '.')}": v for k, v in segments.items()})
+        if champion_metrics:
+            mlflow.log_metrics({f"champion_{k}": v for k, v in champion_metrics.items()})
+        dates = sorted(frame.as_of_date.dt.date.unique())
+        mlflow.set_tags(
+            {
+                "model_spec": spec.name,
+                "feature_model": spec.feature_model,
+                "feature_version": str(spec.feature_version),
+                "training_set_model": spec.training_set_model,
+                "training_window": f"{dates[0]}..{split.early_stopping.as_of_date.max().date()}",
+                "validation_dates": ",".join(map(str, split.validation_dates)),
+                "rows_train": str(len(split.train)),
+                "rows_early_stopping": str(len(split.early_stopping)),
+                "rows_validation": str(len(validation)),
+                "code_version": _code_version(settings),
+                "gate_decision": "promote" if decision.promote else "reject",
+                "gate_reasons": "; ".join(decision.reasons),
+            }
+        )
+        with tempfile.TemporaryDirectory() as tmp:
+            figures = {
+                "calibration.png": calibration_figure(
+                    validation.label.to_numpy(), scores, f"{spec.name}: calibration (validation)"
+                ),
+                "feature_importance.png": importance_figure(
+                    model.features,
+                    model.booster.booster_.feature_importance("gain"),
+                    f"{spec.name}: feature importance",
+                ),
+            }
+            for name, figure in figures.items():
+                figure.savefig(Path(tmp) / name, dpi=100)
+                mlflow.log_artifact(str(Path(tmp) / name), artifact_path="plots")
+            importance = pd.DataFrame(
+                {"feature": model.features,
+                 "gain": model.booster.booster_.feature_importance("gain")}
+            ).sort_values("gain", ascending=False)  # fmt: skip
+            importance.to_csv(Path(tmp) / "feature_importance.csv", index=False)
+            mlflow.log_artifact(str(Path(tmp) / "feature_importance.csv"))
+        example = validation[list(spec.features)].head(5)
+        logged = mlflow.sklearn.log_model(
+            model,
+            name="model",
+            signature=infer_signature(example, scores[:5]),
+            input_example=example,
+            pyfunc_predict_fn="predict_proba",
+            serialization_format="cloudpickle",
+        )
+    version = registry.register(
+        client,
+        spec,
+        logged.model_uri,
+        run.info.run_id,
+        tags={
+            "feature_version": str(spec.feature_version),
+            "validation_auc": f"{metrics['roc_auc']:.4f}",
+        },
+    )
+    registry.move_alias(client, spec, registry.CHALLENGER, version, who, "newly trained")
+    if decision.promote:
+        registry.move_alias(
+            client, spec, registry.CHAMPION, version, who, "; ".join(decision.reasons)
+        )
+    return TrainingOutcome(
+        run_id=run.info.run_id,
+        version=version,
+        metrics=metrics,
+        baseline_metrics=baseline_metrics,
+        champion_metrics=champion_metrics,
+        decision=decision,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def validation_scores(model: ScoringModel, frame: pd.DataFrame) -> np.ndarray:
+    return model.predict_proba(frame)[:, 1]

@@ -35,7 +35,7 @@ format: $(STAMP)
 
 ## docs: build dbt docs (the feature catalog) and serve them on :8080
 docs: $(STAMP)
-	$(BIN)/scoreline docs
+	$(BIN)/scoreline docs --serve
 
 ## bench: time generation, a full build and one nightly day (CUSTOMERS=100000 DAYS=365)
 bench: $(STAMP)

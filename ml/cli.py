@@ -20,7 +20,12 @@ from ml.feature_fingerprints import (
     write_fingerprints,
 )
 from ml.generate import DriftScenario, generate
+from ml.publish import publish_predictions
 from ml.raw_contract import RawContractError, check_raw_files
+from ml.registry import RegistryError
+from ml.score import ScoringInputError
+from ml.specs import SpecError, load_specs
+from ml.training_set import TrainingSetError
 from ml.warehouse import DbtError, build_warehouse, run_dbt
 
 DEMO_CUSTOMERS = 50_000
@@ -110,6 +115,103 @@ def cmd_fingerprints(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if problems else 0
 
 
+def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
+    run_dbt(settings, ["docs", "generate"])
+    print(f"feature catalog written to {settings.dbt_target_dir}")
+    if args.serve:
+        run_dbt(settings, ["docs", "serve", "--port", str(args.port), "--no-browser"])
+    return 0
+
+
+def _specs(names: list[str]) -> list:
+    specs = load_specs()
+    unknown = [name for name in names if name not in specs]
+    if unknown:
+        raise SpecError(f"unknown model spec(s) {unknown}; known: {sorted(specs)}")
+    return [specs[name] for name in names] if names else list(specs.values())
+
+
+def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
+    from ml.train import train_and_register
+
+    for spec in _specs(args.models):
+        outcome = train_and_register(spec, settings, who=args.who)
+        verdict = "promoted to champion" if outcome.decision.promote else "kept as challenger"
+        print(
+            f"{spec.name} v{outcome.version}: ROC-AUC {outcome.metrics['roc_auc']:.3f} "
+            f"(baseline {outcome.baseline_metrics['roc_auc']:.3f}"
+            + (
+                f", champion {outcome.champion_metrics['roc_auc']:.3f}"
+                if outcome.champion_metrics
+                else ""
+            )
+            + f"), PR-AUC {outcome.metrics['pr_auc']:.3f}, lift@10% "
+            f"{outcome.metrics['lift_top_decile']:.1f} in {outcome.seconds:.0f}s: {verdict} "
+            f"({'; '.join(outcome.decision.reasons)})"
+        )
+    return 0
+
+
+def score_and_publish(settings: Settings, names: list[str]) -> None:
+    """Score each spec with its champion and publish the date atomically."""
+    from ml.score import score
+
+    for spec in _specs(names):
+        result = score(spec, settings)
+        path = publish_predictions(settings, result.predictions, spec.name, result.score_date)
+        champion_rows = int((~result.predictions.is_shadow).sum())
+        print(
+            f"{spec.name} {result.score_date}: {champion_rows:,} customers scored by "
+            f"v{result.champion_version}"
+            + (f" (shadow v{result.challenger_version})" if result.challenger_version else "")
+            + f", {result.high_risk:,} high-risk -> {path}"
+        )
+
+
+def cmd_score(args: argparse.Namespace, settings: Settings) -> int:
+    score_and_publish(settings, args.models)
+    return 0
+
+
+def cmd_promote(args: argparse.Namespace, settings: Settings) -> int:
+    from ml import registry
+
+    (spec,) = _specs([args.model])
+    client = registry.connect(settings)
+    try:
+        client.get_model_version(spec.registered_model_name, str(args.version))
+    except Exception as exc:  # MLflow raises its own exception for an unknown version
+        raise RegistryError(f"{spec.name} has no version {args.version}") from exc
+    registry.move_alias(client, spec, registry.CHAMPION, args.version, args.who, args.reason)
+    print(f"{spec.name}: champion is now v{args.version}")
+    return 0
+
+
+def cmd_rollback(args: argparse.Namespace, settings: Settings) -> int:
+    from ml import registry
+
+    (spec,) = _specs([args.model])
+    version = registry.rollback(registry.connect(settings), spec, args.who, args.reason)
+    print(f"{spec.name}: champion rolled back to v{version}")
+    return 0
+
+
+def cmd_models(args: argparse.Namespace, settings: Settings) -> int:
+    from ml import registry
+
+    client = registry.connect(settings)
+    for spec in _specs(args.models):
+        champion = registry.alias_version(client, spec, registry.CHAMPION)
+        challenger = registry.alias_version(client, spec, registry.CHALLENGER)
+        print(f"{spec.name}: champion v{champion}, challenger v{challenger}")
+        for move in registry.promotion_history(client, spec)[-10:]:
+            print(
+                f"  {move['at']} {move['alias']} -> v{move['version']} "
+                f"(was v{move['previous']}) by {move['by']}: {move['why']}"
+            )
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     if not any(settings.raw_dir.glob("day=*")):
         print(f"generating demo data ({args.customers:,} customers x {args.days} days)")
@@ -124,12 +226,16 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     else:
         print(f"using raw data already in {settings.raw_dir}")
     build_warehouse(settings, full_refresh=True)
+    cmd_train(argparse.Namespace(models=[], who="scoreline demo"), settings)
+    score_and_publish(settings, [])
     print(
-        f"\nDemo warehouse ready: {settings.warehouse_path}\n"
+        f"\nDemo ready: {settings.warehouse_path}\n"
         "  features:      customer_features_v1, customer_features_v2\n"
         "  training sets: churn_training_set, payment_failure_training_set\n"
         "  scoring input: customer_scoring_input_v2\n"
         "  data quality:  quarantine_summary, raw_row_reconciliation\n"
+        f"  predictions:   {settings.published_dir / 'predictions'}\n"
+        f"  MLflow UI:     mlflow ui --backend-store-uri {settings.mlflow_tracking_uri}\n"
         f"Explore: duckdb -readonly {settings.warehouse_path}"
     )
     return 0
@@ -203,10 +309,67 @@ def build_parser() -> argparse.ArgumentParser:
     prints.add_argument("--update", action="store_true", help="rewrite the fingerprint file")
     prints.set_defaults(func=cmd_fingerprints)
 
+    docs = sub.add_parser(
+        "docs",
+        help="generate (and serve) dbt docs: the feature catalog",
+        description="Run `dbt docs generate` against the built warehouse; --serve also serves "
+        "it. Every feature shows its description, window, owner and version.",
+    )
+    docs.add_argument("--serve", action="store_true", help="serve the docs after generating")
+    docs.add_argument("--port", type=int, default=8080, help="port for --serve")
+    docs.set_defaults(func=cmd_docs)
+
+    who = {"default": "cli", "help": "recorded as who moved an alias"}
+    train = sub.add_parser(
+        "train",
+        help="train, log to MLflow, register, and run the promotion gate",
+        description="Train each named model spec (default: all) on its point-in-time training "
+        "set; the new version becomes challenger, and champion if it passes the gate.",
+    )
+    train.add_argument("models", nargs="*", help="spec names (ml/specs/*.yaml)")
+    train.add_argument("--who", **who)
+    train.set_defaults(func=cmd_train)
+
+    score_cmd = sub.add_parser(
+        "score",
+        help="score the scoring input with the champion and publish it",
+        description="Score every active customer with the champion (challenger in shadow) and "
+        "replace that score date's published predictions atomically.",
+    )
+    score_cmd.add_argument("models", nargs="*", help="spec names (default: all)")
+    score_cmd.set_defaults(func=cmd_score)
+
+    promote = sub.add_parser(
+        "promote", help="make a version champion by hand", description="Move the champion "
+        "alias to a version; who and why are kept in the registry."
+    )  # fmt: skip
+    promote.add_argument("model", help="spec name")
+    promote.add_argument("version", type=int, help="registered model version")
+    promote.add_argument("--reason", required=True, help="why (kept in the registry)")
+    promote.add_argument("--who", **who)
+    promote.set_defaults(func=cmd_promote)
+
+    rollback = sub.add_parser(
+        "rollback", help="give champion back to the previous holder",
+        description="Return the champion alias to the version that held it before.",
+    )  # fmt: skip
+    rollback.add_argument("model", help="spec name")
+    rollback.add_argument("--reason", required=True, help="why (kept in the registry)")
+    rollback.add_argument("--who", **who)
+    rollback.set_defaults(func=cmd_rollback)
+
+    models = sub.add_parser(
+        "models", help="show champions, challengers and alias history",
+        description="Aliases and the last ten alias moves per model.",
+    )  # fmt: skip
+    models.add_argument("models", nargs="*", help="spec names (default: all)")
+    models.set_defaults(func=cmd_models)
+
     demo = sub.add_parser(
         "demo",
         help="generate demo data (if none) and build everything",
-        description="The demo pipeline on embedded defaults: generate, check, build.",
+        description="The demo pipeline on embedded defaults: generate, check, build, train "
+        "every model spec, score and publish.",
     )
     demo.add_argument("--customers", type=int, default=DEMO_CUSTOMERS, help="customers")
     demo.add_argument("--days", type=int, default=DEMO_DAYS, help="days of history")
@@ -219,7 +382,14 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings.from_env()
     try:
         return args.func(args, settings)
-    except (RawContractError, DbtError) as exc:
+    except (
+        RawContractError,
+        DbtError,
+        SpecError,
+        TrainingSetError,
+        RegistryError,
+        ScoringInputError,
+    ) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
 

@@ -73,7 +73,10 @@ def _population(rng: np.random.Generator, n: int, days: int, start_idx_of: dict[
     region = rng.choice(4, n, p=[0.3, 0.25, 0.25, 0.2]).astype(np.int8)
     channel = rng.choice(4, n, p=[0.45, 0.2, 0.15, 0.2]).astype(np.int8)
     base_rate = BASE_EVENT_RATE * rng.lognormal(-0.18, 0.6, n) * np.array([0.85, 1.05, 1.3])[plan]
-    pay_risk = rng.beta(1.2, 22, n) * np.array([1.6, 1.0, 0.6])[plan]
+    # Payment risk is lopsided: most cards rarely fail, a minority fail again and again.
+    risky_payer = rng.random(n) < 0.15
+    pay_risk = np.where(risky_payer, rng.beta(3, 8, n), rng.beta(1, 60, n))
+    pay_risk = pay_risk * np.array([1.4, 1.0, 0.7])[plan]
 
     new_channel_from = start_idx_of.get("new_channel")
     if new_channel_from is not None:
@@ -86,7 +89,7 @@ def _population(rng: np.random.Generator, n: int, days: int, start_idx_of: dict[
         -4.3
         + np.array([0.55, 0.0, -0.45])[plan]
         + np.array([0.0, 0.15, -0.4, 0.45, 0.9])[channel]
-        + 14.0 * pay_risk
+        + 5.0 * pay_risk
         - 0.9 * np.log(base_rate / BASE_EVENT_RATE)
         + rng.normal(0, 0.45, n)
     )
@@ -96,6 +99,14 @@ def _population(rng: np.random.Generator, n: int, days: int, start_idx_of: dict[
     # construction) draws its remaining lifetime from day 0.
     origin = np.maximum(signup_idx, 0)
     churn_idx = origin + rng.geometric(daily_hazard).astype(np.int32)
+
+    # Onboarding churn: some new customers never settle in and leave within weeks. A step in
+    # tenure, which trees see and a linear model on tenure_days does not.
+    # (Only for signups inside the window: earlier ones are, by construction, past that stage.)
+    onboarding = (signup_idx >= 0) & (rng.random(n) < 0.12)
+    churn_idx = np.where(
+        onboarding, np.minimum(churn_idx, signup_idx + rng.integers(7, 50, n)), churn_idx
+    ).astype(np.int32)
 
     price_from = start_idx_of.get("price_increase")
     if price_from is not None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
-from sklearn.isotonic import IsotonicRegression
+from sklearn.linear_model import LogisticRegression
 
 
 def readable(feature: str) -> str:
@@ -25,13 +25,13 @@ def readable(feature: str) -> str:
 
 @dataclass
 class ScoringModel:
-    """A fitted LightGBM classifier with isotonic calibration and fixed preprocessing."""
+    """A fitted LightGBM classifier with Platt calibration and fixed preprocessing."""
 
     features: list[str]
     categorical_features: list[str]
     category_levels: dict[str, list[str]]
     booster: lgb.LGBMClassifier
-    calibrator: IsotonicRegression
+    calibrator: LogisticRegression
     feature_version: int
 
     def prepare(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -46,13 +46,17 @@ class ScoringModel:
             data[column] = data[column].astype("float64")
         return data
 
-    def raw_score(self, frame: pd.DataFrame) -> np.ndarray:
-        return self.booster.predict_proba(self.prepare(frame))[:, 1]
+    def raw_margin(self, frame: pd.DataFrame) -> np.ndarray:
+        """LightGBM's log-odds, the input of the calibrator."""
+        return self.booster.predict_proba(self.prepare(frame), raw_score=True).reshape(-1, 1)
 
     def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
-        """Calibrated probabilities as an (n, 2) array, sklearn style."""
-        positive = self.calibrator.predict(self.raw_score(frame))
-        return np.column_stack([1 - positive, positive])
+        """Calibrated probabilities as an (n, 2) array, sklearn style.
+
+        Platt scaling on the log-odds is strictly monotone, so calibration never reorders
+        customers (isotonic steps tie scores and cost ranking quality on small slices).
+        """
+        return self.calibrator.predict_proba(self.raw_margin(frame))
 
     def reasons(self, frame: pd.DataFrame, top: int = 3) -> list[list[str]]:
         """The `top` features pushing each row's score up the most, in plain words.

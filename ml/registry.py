@@ -143,8 +143,16 @@ def rollback(client: MlflowClient, spec: ModelSpec, who: str, why: str) -> int:
         RegistryError: there is no earlier champion to return to.
     """
     current = alias_version(client, spec, CHAMPION)
+    # Follow the promotion that made the current champion, not an earlier rollback: a second
+    # rollback must go further back, never flip back to the version just rolled away from.
     for move in reversed(promotion_history(client, spec)):
-        if move["alias"] == CHAMPION and move["version"] == current and move["previous"]:
+        if (
+            move["alias"] == CHAMPION
+            and move["version"] == current
+            and not move["why"].startswith("rollback:")
+        ):
+            if move["previous"] is None:
+                break
             move_alias(client, spec, CHAMPION, move["previous"], who, f"rollback: {why}")
             return move["previous"]
     raise RegistryError(f"{spec.name}: no earlier champion to roll back to")

@@ -1,4 +1,4 @@
-"""Fit LightGBM (early stopping, isotonic calibration) and a logistic baseline, log all of it
+"""Fit LightGBM (early stopping, Platt calibration) and a logistic baseline, log all of it
 to MLflow, register the model, and run the champion/challenger gate on the same rows."""
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import pandas as pd
 from mlflow.models import infer_signature
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
-from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
@@ -61,17 +60,18 @@ def fit_scoring_model(spec: ModelSpec, split: TimeSplit, params: dict | None = N
         categorical_features=list(spec.categorical_features),
         category_levels=levels,
         booster=booster,
-        calibrator=IsotonicRegression(out_of_bounds="clip", y_min=0, y_max=1),
+        calibrator=LogisticRegression(),
         feature_version=spec.feature_version,
     )
     booster.fit(
         model.prepare(split.train),
         split.train.label,
-        eval_set=[(model.prepare(split.early_stopping), split.early_stopping.label)],
+        eval_X=(model.prepare(split.early_stopping),),
+        eval_y=(split.early_stopping.label,),
         eval_metric="auc",
         callbacks=[lgb.early_stopping(spec.early_stopping_rounds, verbose=False)],
     )
-    model.calibrator.fit(model.raw_score(split.early_stopping), split.early_stopping.label)
+    model.calibrator.fit(model.raw_margin(split.early_stopping), split.early_stopping.label)
     return model
 
 

@@ -34,12 +34,20 @@ def test_churners_fade_before_they_leave(tmp_path):
             group by 1
             having min(cancelled_at) >= date '2026-03-01'
         ),
+        -- only customers who were there for both windows (not onboarding churners)
+        settled as (
+            select cancels.*
+            from cancels
+            inner join read_parquet('{tmp_path}/day=*/customers.parquet') as customers
+                using (customer_id)
+            where customers.signup_at < cancels.cancelled_at - interval 42 day
+        ),
         events as (select * from read_parquet('{tmp_path}/day=*/events.parquet'))
         select
             count(e.event_at) filter (where e.event_at >= c.cancelled_at - interval 7 day),
             count(e.event_at) filter (where e.event_at < c.cancelled_at - interval 28 day
                 and e.event_at >= c.cancelled_at - interval 42 day) / 2
-        from cancels as c
+        from settled as c
         left join events as e using (customer_id)
         """
     ).fetchone()

@@ -1,0 +1,46 @@
+"""A warehouse built once for the ML tests, and a fresh MLflow store per test."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+from datetime import date, timedelta
+
+import pytest
+
+from ml.config import Settings
+from ml.generate import generate
+from ml.warehouse import build_warehouse
+from tests.conftest import settings_under
+
+START = date(2026, 1, 1)
+DAYS = 150
+SCORE_DATE = START + timedelta(days=DAYS)
+
+
+@pytest.fixture(scope="session")
+def ml_warehouse(tmp_path_factory) -> Settings:
+    """20k customers x 150 days: enough rows for trees to beat the linear baseline honestly."""
+    settings = settings_under(tmp_path_factory.mktemp("ml_warehouse"))
+    generate(settings.raw_dir, customers=20000, days=DAYS, start=START, seed=21, progress=False)
+    build_warehouse(settings, score_date=SCORE_DATE, full_refresh=True, capture=True)
+    return settings
+
+
+@pytest.fixture
+def ml_settings(ml_warehouse, tmp_path) -> Settings:
+    """The shared warehouse, with this test's own MLflow store and published folder."""
+    return replace(
+        ml_warehouse,
+        mlflow_tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}",
+        mlflow_artifacts_dir=tmp_path / "artifacts",
+        published_dir=tmp_path / "published",
+    )
+
+
+@pytest.fixture
+def private_warehouse(ml_settings, tmp_path) -> Settings:
+    """A copy of the warehouse a test may break."""
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(ml_settings.warehouse_path, copy)
+    return replace(ml_settings, warehouse_path=copy)

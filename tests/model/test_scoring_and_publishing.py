@@ -1,0 +1,128 @@
+"""Scoring with champion and shadow challenger, atomic publication, and clean failures."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+import pytest
+
+from ml.publish import predictions_glob, publish_predictions
+from ml.registry import RegistryError
+from ml.score import ScoringInputError, score
+from ml.specs import load_specs
+from ml.train import train_and_register
+from tests.model.conftest import SCORE_DATE
+
+SPECS = load_specs()
+CHURN = SPECS["churn"]
+
+
+def _published(settings):
+    return duckdb.execute(
+        f"select * from read_parquet('{predictions_glob(settings)}', hive_partitioning = false)"
+    ).df()
+
+
+def _score_and_publish(settings, spec=CHURN):
+    result = score(spec, settings)
+    publish_predictions(settings, result.predictions, spec.name, result.score_date)
+    return result
+
+
+@pytest.fixture
+def published(ml_settings):
+    """A champion and a shadow challenger, with one score date published."""
+    train_and_register(CHURN, ml_settings)
+    train_and_register(CHURN, ml_settings, params={"n_estimators": 2, "num_leaves": 2})
+    _score_and_publish(ml_settings)
+    return ml_settings
+
+
+def test_predictions_carry_every_field_for_every_active_customer(published):
+    rows = _published(published)
+    champion = rows[~rows.is_shadow]
+    shadow = rows[rows.is_shadow]
+    active = (
+        duckdb.connect(str(published.warehouse_path), read_only=True)
+        .execute("select count(*) from customer_scoring_input_v2")
+        .fetchone()[0]
+    )
+    assert len(champion) == len(shadow) == active
+    assert champion.customer_id.is_unique
+    assert set(champion.score_date.dt.date) == {SCORE_DATE}
+    assert champion.score.between(0, 1).all()
+    assert set(champion.risk_band) <= {"low", "medium", "high"}
+    assert (champion.model_version == 1).all() and (shadow.model_version == 2).all()
+    assert (champion.feature_version == 2).all()
+    high = champion[champion.score >= CHURN.high_risk_threshold]
+    assert len(high) > 0
+    assert all(1 <= len(r) <= 3 for r in high.reasons)
+    assert all("days" in " ".join(r) or "=" in " ".join(r) for r in high.reasons)
+    assert all(len(r) == 0 for r in champion[champion.score < CHURN.high_risk_threshold].reasons)
+
+
+def test_rerunning_a_date_replaces_its_rows_without_duplicates(published):
+    before = _published(published)
+    _score_and_publish(published)
+    after = _published(published)
+    assert len(after) == len(before)
+    key = ["customer_id", "is_shadow"]
+    pd.testing.assert_frame_equal(
+        before.sort_values(key).reset_index(drop=True),
+        after.sort_values(key).reset_index(drop=True),
+    )
+
+
+def test_without_a_champion_scoring_fails_clearly_and_publishes_nothing(ml_settings):
+    with pytest.raises(RegistryError, match="no 'champion' model for churn"):
+        score(CHURN, ml_settings)
+    assert not (ml_settings.published_dir / "predictions").exists()
+
+
+def test_a_model_that_will_not_load_fails_and_keeps_the_last_good_results(published):
+    before = _published(published)
+    for artifact in published.mlflow_artifacts_dir.rglob("model.pkl"):
+        artifact.write_bytes(b"not a pickle")
+    with pytest.raises(RegistryError, match="could not be loaded"):
+        _score_and_publish(published)
+    pd.testing.assert_frame_equal(_published(published), before)
+
+
+def test_a_scoring_input_that_fails_its_contract_publishes_nothing(published, tmp_path):
+    import shutil
+    from dataclasses import replace
+
+    broken = replace(published, warehouse_path=tmp_path / "broken.duckdb")
+    shutil.copy(published.warehouse_path, broken.warehouse_path)
+    with duckdb.connect(str(broken.warehouse_path)) as con:
+        con.execute(
+            "insert into customer_scoring_input_v2 select * from customer_scoring_input_v2 limit 3"
+        )
+    before = _published(published)
+    with pytest.raises(ScoringInputError, match="3 duplicate customer_id"):
+        _score_and_publish(broken)
+    pd.testing.assert_frame_equal(_published(published), before)
+
+
+def test_a_feature_version_mismatch_between_model_and_input_is_refused(published):
+    from dataclasses import replace
+
+    before = _published(published)
+    v1_spec = replace(CHURN, feature_version=1)
+    with pytest.raises(ScoringInputError, match="trained on feature version v2"):
+        _score_and_publish(published, v1_spec)
+    pd.testing.assert_frame_equal(_published(published), before)
+
+
+def test_publishing_rows_of_another_date_is_refused_before_writing(published):
+    rows = _published(published)
+    with pytest.raises(ValueError, match="another model or date"):
+        publish_predictions(published, rows, "churn", SCORE_DATE.replace(day=1))
+
+
+def test_second_model_scores_and_publishes_from_its_spec(published):
+    spec = SPECS["payment_failure"]
+    train_and_register(spec, published)
+    _score_and_publish(published, spec)
+    rows = _published(published)
+    assert set(rows.model_name) == {"churn", "payment_failure"}

@@ -1,0 +1,86 @@
+"""Training quality, the promotion gate, rollback, and the second model from its spec alone."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import mlflow
+import pytest
+
+from ml import registry
+from ml.specs import load_specs
+from ml.train import train_and_register
+
+SPECS = load_specs()
+CHURN = SPECS["churn"]
+# For gate tests that need a weak model promoted first: the floor is not what they test.
+LOW_FLOOR = replace(CHURN, promotion=replace(CHURN.promotion, floor=0.5))
+# A deliberately crippled model: two trees of two leaves cannot rank customers well.
+WEAK = {"n_estimators": 2, "num_leaves": 2, "learning_rate": 0.01}
+
+
+def test_churn_model_beats_the_floor_and_the_baseline_and_is_logged(ml_settings):
+    outcome = train_and_register(CHURN, ml_settings)
+
+    assert outcome.metrics["roc_auc"] > 0.7
+    assert outcome.metrics["roc_auc"] < 0.97, "a near-perfect score means leakage"
+    assert outcome.metrics["roc_auc"] > outcome.baseline_metrics["roc_auc"]
+    assert outcome.metrics["lift_top_decile"] > 2
+    assert outcome.decision.promote and outcome.version == 1
+    client = registry.connect(ml_settings)
+    assert registry.alias_version(client, CHURN, registry.CHAMPION) == 1
+    run = mlflow.get_run(outcome.run_id)
+    assert run.data.tags["feature_version"] == "2"
+    assert int(run.data.tags["rows_validation"]) > 1000
+    assert {"validation_roc_auc", "validation_brier", "baseline_roc_auc"} <= set(run.data.metrics)
+    assert any(k.startswith("segment_auc.plan") for k in run.data.metrics)
+    artifacts = {a.path for a in client.list_artifacts(outcome.run_id, "plots")}
+    assert artifacts == {"plots/calibration.png", "plots/feature_importance.png"}
+
+
+def test_gate_refuses_a_worse_challenger_and_promotes_a_better_one(ml_settings):
+    weak = train_and_register(LOW_FLOOR, ml_settings, params=WEAK)
+    assert weak.decision.promote, "the first model above the floor is promoted"
+    strong = train_and_register(LOW_FLOOR, ml_settings)
+    assert strong.decision.promote
+    assert strong.champion_metrics["roc_auc"] == pytest.approx(weak.metrics["roc_auc"])
+    worse = train_and_register(LOW_FLOOR, ml_settings, params=WEAK)
+    assert not worse.decision.promote
+    assert any("does not beat the champion" in r for r in worse.decision.reasons)
+
+    client = registry.connect(ml_settings)
+    assert registry.alias_version(client, LOW_FLOOR, registry.CHAMPION) == strong.version
+    assert registry.alias_version(client, LOW_FLOOR, registry.CHALLENGER) == worse.version
+
+
+def test_a_model_below_the_floor_is_never_promoted(ml_settings):
+    # One tree that may not split ranks nobody: AUC 0.5.
+    no_splits = {"n_estimators": 1, "num_leaves": 2, "min_child_samples": 10**6}
+    hopeless = train_and_register(CHURN, ml_settings, params=no_splits)
+    assert not hopeless.decision.promote
+    assert any("below the floor" in r for r in hopeless.decision.reasons)
+    client = registry.connect(ml_settings)
+    assert registry.alias_version(client, CHURN, registry.CHAMPION) is None
+
+
+def test_rollback_returns_champion_to_the_previous_version_and_records_why(ml_settings):
+    first = train_and_register(LOW_FLOOR, ml_settings, params=WEAK)
+    second = train_and_register(LOW_FLOOR, ml_settings)
+    client = registry.connect(ml_settings)
+    assert registry.rollback(client, CHURN, "oncall", "bad scores reported") == first.version
+    assert registry.alias_version(client, CHURN, registry.CHAMPION) == first.version
+    last = registry.promotion_history(client, CHURN)[-1]
+    assert last == {**last, "alias": "champion", "version": first.version,
+                    "previous": second.version, "by": "oncall"}  # fmt: skip
+    assert "bad scores reported" in last["why"]
+    # Regression: a second rollback flipped back to the version just rolled away from.
+    with pytest.raises(registry.RegistryError, match="no earlier champion"):
+        registry.rollback(client, CHURN, "oncall", "again")
+    assert registry.alias_version(client, CHURN, registry.CHAMPION) == first.version
+
+
+def test_second_model_trains_from_its_spec_alone(ml_settings):
+    outcome = train_and_register(SPECS["payment_failure"], ml_settings)
+    assert outcome.metrics["roc_auc"] > 0.6
+    client = registry.connect(ml_settings)
+    assert registry.alias_version(client, SPECS["payment_failure"], registry.CHAMPION) == 1

@@ -1,0 +1,88 @@
+"""Model spec parsing, risk bands, and the promotion gate's decision rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from ml.evaluate import promotion_decision
+from ml.model import readable
+from ml.specs import PromotionRule, SpecError, load_spec, load_specs
+
+CHURN = load_specs()["churn"]
+
+
+def test_shipped_specs_load_and_name_real_dbt_models():
+    specs = load_specs()
+    assert {"churn", "payment_failure"} <= set(specs)
+    for spec in specs.values():
+        assert spec.scoring_input_model == f"customer_scoring_input_v{spec.feature_version}"
+        assert set(spec.categorical_features) <= set(spec.features)
+
+
+@pytest.mark.parametrize(
+    "score,band", [(0.0, "low"), (0.149, "low"), (0.15, "medium"), (0.35, "high"), (1.0, "high")]
+)
+def test_risk_band_is_the_highest_band_reached(score, band):
+    assert CHURN.risk_band(score) == band
+
+
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("name: broken\n", "missing field"),
+        (
+            "name: broken\ndescription: x\nlabel_model: l\ntraining_set_model: t\n"
+            "feature_model: f\nfeature_version: 1\nfeatures: [a]\ncategorical_features: [b]\n"
+            "params: {}\nhigh_risk_threshold: 0.5\nrisk_bands: {low: 0}\n",
+            "categorical_features",
+        ),
+        (
+            "name: broken\ndescription: x\nlabel_model: l\ntraining_set_model: t\n"
+            "feature_model: f\nfeature_version: 1\nfeatures: [a]\n"
+            "params: {}\nhigh_risk_threshold: 1.5\nrisk_bands: {low: 0}\n",
+            "high_risk_threshold",
+        ),
+    ],
+)
+def test_bad_specs_fail_naming_the_file_and_field(tmp_path, text, message):
+    path = tmp_path / "broken.yaml"
+    path.write_text(text)
+    with pytest.raises(SpecError, match=message) as error:
+        load_spec(path)
+    assert str(path) in str(error.value)
+
+
+RULE = PromotionRule(metric="roc_auc", min_improvement=0.01, floor=0.7, max_segment_drop=0.05)
+
+
+@pytest.mark.parametrize(
+    "challenger,segments,champion,champion_segments,promote,why",
+    [
+        ({"roc_auc": 0.75}, {}, None, None, True, "first model above the floor"),
+        ({"roc_auc": 0.65}, {}, None, None, False, "below the floor"),
+        ({"roc_auc": 0.80}, {}, {"roc_auc": 0.78}, {}, True, "beats champion"),
+        ({"roc_auc": 0.785}, {}, {"roc_auc": 0.78}, {}, False, "does not beat"),
+        (
+            {"roc_auc": 0.80}, {"plan=basic": 0.70}, {"roc_auc": 0.78}, {"plan=basic": 0.80},
+            False, "collapses",
+        ),
+        ({"roc_auc": 0.80}, {"region=east": 0.45}, None, None, False, "worse than chance"),
+    ],
+)  # fmt: skip
+def test_gate_decision(challenger, segments, champion, champion_segments, promote, why):
+    decision = promotion_decision(RULE, challenger, segments, champion, champion_segments)
+    assert decision.promote is promote
+    assert any(why in reason for reason in decision.reasons)
+
+
+@pytest.mark.parametrize(
+    "feature,text",
+    [
+        ("events_last_7d", "events in the last 7 days"),
+        ("failed_payments_last_90d", "failed payments in the last 90 days"),
+        ("engagement_trend_7d_vs_30d", "engagement trend (7 vs 30 days)"),
+        ("tenure_days", "tenure days"),
+    ],
+)
+def test_reason_names_read_as_words(feature, text):
+    assert readable(feature) == text

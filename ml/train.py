@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import lightgbm as lgb
+import matplotlib.pyplot as plt
 import mlflow
 import mlflow.sklearn
 import numpy as np
@@ -185,6 +186,7 @@ def train_and_register(
             }
             for name, figure in figures.items():
                 figure.savefig(Path(tmp) / name, dpi=100)
+                plt.close(figure)  # pyplot keeps every figure alive until closed
                 mlflow.log_artifact(str(Path(tmp) / name), artifact_path="plots")
             importance = pd.DataFrame(
                 {"feature": model.features,

@@ -47,6 +47,7 @@ class TrainingOutcome:
     champion_metrics: dict[str, float] | None
     decision: GateDecision
     seconds: float
+    rows_train: int
 
 
 def fit_scoring_model(spec: ModelSpec, split: TimeSplit, params: dict | None = None):
@@ -226,6 +227,7 @@ def train_and_register(
         champion_metrics=champion_metrics,
         decision=decision,
         seconds=time.perf_counter() - started,
+        rows_train=len(split.train),
     )
 
 

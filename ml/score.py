@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -42,8 +43,6 @@ def read_scoring_input(settings: Settings, spec: ModelSpec) -> pd.DataFrame:
     Raises:
         ScoringInputError: missing table, no rows, several dates, duplicate or null ids.
     """
-    import duckdb
-
     try:
         with connect_read_only(settings) as con:
             frame = con.sql(f"select * from {spec.scoring_input_model}").df()

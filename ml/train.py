@@ -13,7 +13,6 @@ import lightgbm as lgb
 import matplotlib.pyplot as plt
 import mlflow
 import mlflow.sklearn
-import numpy as np
 import pandas as pd
 from mlflow.models import infer_signature
 from sklearn.compose import ColumnTransformer
@@ -229,7 +228,3 @@ def train_and_register(
         seconds=time.perf_counter() - started,
         rows_train=len(split.train),
     )
-
-
-def validation_scores(model: ScoringModel, frame: pd.DataFrame) -> np.ndarray:
-    return model.predict_proba(frame)[:, 1]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -28,6 +29,7 @@ class Settings:
     published_dir: Path
     redis_url: str | None
     training_sample_pct: int
+    first_score_date: date
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -53,7 +55,19 @@ class Settings:
             published_dir=path("SCORELINE_PUBLISHED_DIR", data_dir / "published"),
             redis_url=env.get("REDIS_URL") or None,
             training_sample_pct=int(env.get("SCORELINE_TRAINING_SAMPLE_PCT", "100")),
+            first_score_date=date.fromisoformat(
+                env.get("SCORELINE_FIRST_SCORE_DATE", "2026-01-01")
+            ),
         )
+
+    @property
+    def redis_embedded_db(self) -> Path:
+        """The embedded Redis server's data file (used when REDIS_URL is unset)."""
+        return self.data_dir / "redis" / "scoreline.rdb"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.data_dir / "dagster"
 
     def dbt_env(self) -> dict[str, str]:
         """Environment variables the dbt project reads (profiles.yml, sources)."""
@@ -66,4 +80,5 @@ class Settings:
             "DBT_PROJECT_DIR": str(self.project_dir),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
             "SCORELINE_TRAINING_SAMPLE_PCT": str(self.training_sample_pct),
+            "SCORELINE_PUBLISHED_DIR": str(self.published_dir),
         }

@@ -1,11 +1,14 @@
-"""Atomic publication of predictions: one Parquet file per (model, score date).
+"""Atomic publication: one Parquet file per (table, model, score date).
 
 A date's file is written beside the tree and moved into place with one rename, so a reader
 sees the old file or the new one, never half of either; a failure before the rename leaves
 the last good file untouched. Readers use plain Parquet and never contend with the nightly
 DuckDB writer.
 
-    <published>/predictions/model=<name>/score_date=<YYYY-MM-DD>/predictions.parquet
+    <published>/<table>/model=<name>/score_date=<YYYY-MM-DD>/<table>.parquet
+
+Tables: `predictions` (one row per scored customer), `drift_history` (one row per model and
+date), `feature_drift` (one row per feature), `performance_history` (realized metrics).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import uuid
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -36,16 +40,66 @@ SCHEMA = pa.schema(
 )
 
 
-def prediction_path(settings: Settings, model_name: str, score_date: date) -> Path:
+def published_path(settings: Settings, table: str, model_name: str, score_date: date) -> Path:
     return (
-        settings.published_dir / "predictions" / f"model={model_name}"
-        / f"score_date={score_date.isoformat()}" / "predictions.parquet"
+        settings.published_dir / table / f"model={model_name}"
+        / f"score_date={score_date.isoformat()}" / f"{table}.parquet"
     )  # fmt: skip
 
 
+def published_glob(settings: Settings, table: str) -> str:
+    """Glob for readers: `read_parquet(glob)`; every file carries model_name and score_date."""
+    return str(settings.published_dir / table / "*" / "*" / f"{table}.parquet")
+
+
+def published_files(settings: Settings, table: str) -> list[Path]:
+    return sorted(settings.published_dir.glob(f"{table}/*/*/{table}.parquet"))
+
+
+def prediction_path(settings: Settings, model_name: str, score_date: date) -> Path:
+    return published_path(settings, "predictions", model_name, score_date)
+
+
 def predictions_glob(settings: Settings) -> str:
-    """Glob for readers: `read_parquet(glob, hive_partitioning = true)`."""
-    return str(settings.published_dir / "predictions" / "*" / "*" / "predictions.parquet")
+    return published_glob(settings, "predictions")
+
+
+def publish_table(
+    settings: Settings,
+    table: str,
+    rows: pd.DataFrame | pa.Table,
+    model_name: str,
+    score_date: date,
+    schema: pa.Schema | None = None,
+) -> Path:
+    """Replace one (table, model, score date) file atomically.
+
+    Args:
+        settings: Where published files live.
+        table: Table name (a folder under the published directory).
+        rows: Rows for exactly this model and score date.
+        model_name: The spec name.
+        score_date: The date being replaced.
+        schema: Arrow schema to write with (inferred when None).
+
+    Returns:
+        The published file.
+    """
+    target = published_path(settings, table, model_name, score_date)
+    staging = settings.published_dir / ".staging"
+    staging.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = staging / f"{uuid.uuid4().hex}.parquet"
+    try:
+        if isinstance(rows, pd.DataFrame):
+            rows = pa.Table.from_pandas(rows, schema=schema, preserve_index=False)
+        pq.write_table(rows, temporary)
+        with open(temporary, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)  # the atomic switch
+    finally:
+        temporary.unlink(missing_ok=True)
+    return target
 
 
 def publish_predictions(
@@ -53,31 +107,36 @@ def publish_predictions(
 ) -> Path:
     """Replace one score date's published predictions for one model, atomically.
 
-    Args:
-        settings: Where published files live.
-        predictions: Rows for exactly this model and score date.
-        model_name: The spec name.
-        score_date: The date being replaced.
-
-    Returns:
-        The published file.
-
     Raises:
         ValueError: the rows belong to another model or date (nothing is written).
     """
     if set(predictions.model_name) != {model_name} or set(predictions.score_date) != {score_date}:
         raise ValueError(f"rows for another model or date than {model_name} {score_date}")
-    target = prediction_path(settings, model_name, score_date)
-    staging = settings.published_dir / ".staging"
-    staging.mkdir(parents=True, exist_ok=True)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = staging / f"{uuid.uuid4().hex}.parquet"
-    try:
-        table = pa.Table.from_pandas(predictions, schema=SCHEMA, preserve_index=False)
-        pq.write_table(table, temporary)
-        with open(temporary, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(temporary, target)  # the atomic switch
-    finally:
-        temporary.unlink(missing_ok=True)
-    return target
+    return publish_table(settings, "predictions", predictions, model_name, score_date, SCHEMA)
+
+
+def read_published(settings: Settings, table: str, model_name: str | None = None) -> pd.DataFrame:
+    """A published table across dates (empty before anything is published), oldest first."""
+    if not published_files(settings, table):
+        return pd.DataFrame()
+    where = "where model_name = $model" if model_name else ""
+    with duckdb.connect() as con:
+        return con.execute(
+            f"select * from read_parquet('{published_glob(settings, table)}', "
+            f"hive_partitioning = false, union_by_name = true) {where} order by score_date",
+            {"model": model_name} if model_name else {},
+        ).df()
+
+
+def read_published_file(
+    settings: Settings, table: str, model_name: str, score_date: date
+) -> pa.Table:
+    """One published file as an Arrow table.
+
+    Raises:
+        FileNotFoundError: nothing is published for that model and date; names the file.
+    """
+    path = published_path(settings, table, model_name, score_date)
+    if not path.exists():
+        raise FileNotFoundError(f"nothing published at {path}: materialize {table} first")
+    return pq.read_table(path)

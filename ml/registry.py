@@ -156,3 +156,47 @@ def rollback(client: MlflowClient, spec: ModelSpec, who: str, why: str) -> int:
             move_alias(client, spec, CHAMPION, move["previous"], who, f"rollback: {why}")
             return move["previous"]
     raise RegistryError(f"{spec.name}: no earlier champion to roll back to")
+
+
+DRIFT_REFERENCE = "drift_reference.parquet"
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    version: int
+    created_at: datetime
+    validation_auc: float | None
+    run_id: str
+
+
+def version_info(client: MlflowClient, spec: ModelSpec, version: int) -> VersionInfo:
+    """When a version was registered and the validation ROC-AUC it was promoted on."""
+    found = client.get_model_version(spec.registered_model_name, str(version))
+    auc = found.tags.get("validation_auc")
+    return VersionInfo(
+        version=version,
+        created_at=datetime.fromtimestamp(found.creation_timestamp / 1000, tz=UTC),
+        validation_auc=float(auc) if auc else None,
+        run_id=found.run_id,
+    )
+
+
+def load_drift_reference(client: MlflowClient, spec: ModelSpec, version: int):
+    """The training reference sample (features + score) logged with a version's run.
+
+    Raises:
+        RegistryError: the run has no reference (trained before drift references existed).
+    """
+    import pandas as pd
+
+    run_id = version_info(client, spec, version).run_id
+    try:
+        path = mlflow.artifacts.download_artifacts(
+            run_id=run_id, artifact_path=DRIFT_REFERENCE, tracking_uri=mlflow.get_tracking_uri()
+        )
+    except Exception as exc:  # MLflow raises several types for a missing artifact
+        raise RegistryError(
+            f"{spec.name} v{version} has no {DRIFT_REFERENCE}: retrain it with `scoreline train "
+            f"{spec.name}` to enable drift reports"
+        ) from exc
+    return pd.read_parquet(path)

@@ -37,11 +37,19 @@ class ScoringResult:
     high_risk: int
 
 
-def read_scoring_input(settings: Settings, spec: ModelSpec) -> pd.DataFrame:
+def read_scoring_input(
+    settings: Settings, spec: ModelSpec, expected_date: date | None = None
+) -> pd.DataFrame:
     """The scoring input dbt built for the spec's feature version, validated.
 
+    Args:
+        settings: Warehouse location.
+        spec: The model spec (names the scoring input model and feature version).
+        expected_date: The score date the caller is scoring; the input must be as of it.
+
     Raises:
-        ScoringInputError: missing table, no rows, several dates, duplicate or null ids.
+        ScoringInputError: missing table, no rows, several or unexpected dates, duplicate or
+            null ids.
     """
     try:
         with connect_read_only(settings) as con:
@@ -56,6 +64,11 @@ def read_scoring_input(settings: Settings, spec: ModelSpec) -> pd.DataFrame:
     else:
         if frame.as_of_date.nunique() != 1:
             problems.append(f"it holds {frame.as_of_date.nunique()} as-of dates, expected one")
+        elif expected_date is not None and frame.as_of_date.iloc[0].date() != expected_date:
+            problems.append(
+                f"it is as of {frame.as_of_date.iloc[0].date()}, not {expected_date}: build the "
+                f"warehouse for {expected_date} first"
+            )
         if frame.customer_id.isna().any():
             problems.append(f"{int(frame.customer_id.isna().sum())} rows have no customer_id")
         duplicated = frame.customer_id.duplicated()
@@ -108,7 +121,7 @@ def predict(
     )
 
 
-def score(spec: ModelSpec, settings: Settings) -> ScoringResult:
+def score(spec: ModelSpec, settings: Settings, score_date: date | None = None) -> ScoringResult:
     """Score every customer in the scoring input with the champion (+ challenger in shadow).
 
     Raises:
@@ -117,7 +130,7 @@ def score(spec: ModelSpec, settings: Settings) -> ScoringResult:
     """
     client = registry.connect(settings)
     champion = registry.load_model(client, spec, CHAMPION)
-    frame = read_scoring_input(settings, spec)
+    frame = read_scoring_input(settings, spec, score_date)
     parts = [predict(spec, champion, frame, shadow=False)]
     challenger_version = registry.alias_version(client, spec, CHALLENGER)
     if challenger_version is not None and challenger_version != champion.version:

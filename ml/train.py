@@ -194,6 +194,13 @@ def train_and_register(
             ).sort_values("gain", ascending=False)  # fmt: skip
             importance.to_csv(Path(tmp) / "feature_importance.csv", index=False)
             mlflow.log_artifact(str(Path(tmp) / "feature_importance.csv"))
+            # Drift is measured against what the model last saw: its newest (validation) rows.
+            reference = validation[list(spec.features)].assign(score=scores)
+            reference = reference.sample(
+                min(spec.drift.sample_rows, len(reference)), random_state=0
+            )
+            reference.to_parquet(Path(tmp) / registry.DRIFT_REFERENCE, index=False)
+            mlflow.log_artifact(str(Path(tmp) / registry.DRIFT_REFERENCE))
         example = validation[list(spec.features)].head(5)
         logged = mlflow.sklearn.log_model(
             model,

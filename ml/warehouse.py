@@ -15,13 +15,13 @@ import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
 
 from ml.config import Settings
-from ml.raw_contract import check_raw_files
+from ml.raw_contract import RawContractError, check_raw_files
 
 
 class DbtError(RuntimeError):
@@ -144,6 +144,56 @@ def last_loaded_date(settings: Settings) -> date | None:
     return row[0] if row else None
 
 
+@dataclass(frozen=True)
+class BuildPlan:
+    """What one `dbt build` reads and the `--vars` that say so."""
+
+    since: date | None  # first raw day to check and load (None: all history)
+    vars: dict[str, object]
+
+
+def plan_build(
+    score_date: date | None,
+    last_loaded: date | None,
+    full_refresh: bool = False,
+    reload_from_date: date | None = None,
+) -> BuildPlan:
+    """The raw days a build reads and its dbt vars.
+
+    A build for score date D reads raw days before D. When the warehouse already holds day
+    D - 1 (a rerun, or a backfill of an older date), that one day is reloaded, so a partition
+    always rebuilds from the raw files it depends on, and nothing newer is touched.
+
+    Args:
+        score_date: The as-of date (None: the day after the newest raw day).
+        last_loaded: Newest raw day already in the warehouse (None: empty warehouse).
+        full_refresh: Rebuild everything from all history.
+        reload_from_date: Reprocess raw days from this date on (explicit backfill).
+    """
+    if full_refresh or last_loaded is None:
+        since = None
+    elif reload_from_date is not None:
+        since = reload_from_date
+    elif score_date is not None and last_loaded >= score_date - timedelta(days=1):
+        since = reload_from_date = score_date - timedelta(days=1)
+    else:
+        since = last_loaded + timedelta(days=1)
+    values = dbt_vars(score_date, reload_from_date)
+    if since is not None:
+        values["tests_since"] = since.isoformat()
+    return BuildPlan(since=since, vars=values)
+
+
+def require_raw_day(settings: Settings, day: date) -> None:
+    """Fail clearly when the newest raw day a score date needs has not arrived."""
+    if not (settings.raw_dir / f"day={day.isoformat()}").is_dir():
+        raise RawContractError(
+            f"raw day {day} has not arrived in {settings.raw_dir} (no day={day} folder); score "
+            f"date {day + timedelta(days=1)} needs it. Wait for the file drop, or score an "
+            "earlier date."
+        )
+
+
 def build_warehouse(
     settings: Settings,
     score_date: date | None = None,
@@ -169,18 +219,13 @@ def build_warehouse(
         RawContractError: a raw file this build would read breaks the input contract.
         DbtError: a model or a contract test failed.
     """
-    since = None if full_refresh else (reload_from_date or _next_day(last_loaded_date(settings)))
-    check_raw_files(settings.raw_dir, since=since, until=score_date)
+    plan = plan_build(score_date, last_loaded_date(settings), full_refresh, reload_from_date)
+    if score_date is not None:
+        require_raw_day(settings, score_date - timedelta(days=1))
+    check_raw_files(settings.raw_dir, since=plan.since, until=score_date)
     args = ["build"]
     if full_refresh:
         args.append("--full-refresh")
-    if not with_training:
-        args += ["--exclude", "tag:training"]
-    values = dbt_vars(score_date, reload_from_date)
-    if since is not None:
-        values["tests_since"] = since.isoformat()
-    return run_dbt(settings, args, vars=values, capture=capture)
-
-
-def _next_day(day: date | None) -> date | None:
-    return None if day is None else date.fromordinal(day.toordinal() + 1)
+    # monitoring models read published predictions: the realized-performance step builds them
+    args += ["--exclude", "tag:monitoring", *(["tag:training"] if not with_training else [])]
+    return run_dbt(settings, args, vars=plan.vars, capture=capture)

@@ -1,0 +1,94 @@
+"""Realized performance: once a score date's label window has passed, how good were its scores?
+
+The labels come from dbt's `realized_labels` (the same label macros that label training rows,
+applied to the published champion predictions), so a realized ROC-AUC is measured exactly as
+the validation ROC-AUC the model was promoted on.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from ml import registry
+from ml.config import Settings
+from ml.evaluate import classification_metrics
+from ml.publish import publish_table, published_files, published_glob
+from ml.specs import ModelSpec
+from ml.warehouse import connect_read_only, run_dbt
+
+HISTORY = "performance_history"
+
+
+def measured_dates(settings: Settings, model_name: str) -> set[date]:
+    """Score dates whose realized performance is already in the history."""
+    folder = settings.published_dir / HISTORY / f"model={model_name}"
+    return {date.fromisoformat(p.name.split("=", 1)[1]) for p in folder.glob("score_date=*")}
+
+
+def measure_realized_performance(
+    settings: Settings, specs: list[ModelSpec], as_of: date
+) -> pd.DataFrame:
+    """Measure and publish every matured, not yet measured score date of each spec.
+
+    Args:
+        settings: Warehouse, published files and MLflow store.
+        specs: Models to measure.
+        as_of: The current score date: label windows ending on or before it have matured.
+
+    Returns:
+        The new history rows (empty when nothing matured since the last run).
+    """
+    if not published_files(settings, "predictions"):
+        return pd.DataFrame()
+    run_dbt(
+        settings,
+        ["build", "--select", "tag:monitoring", "--quiet"],
+        vars={"score_date": as_of.isoformat()},
+        capture=True,
+    )
+    with connect_read_only(settings) as con:
+        joined = con.execute(
+            f"""
+            select labels.model_name, labels.as_of_date as score_date, labels.label,
+                   predictions.score, predictions.model_version
+            from realized_labels as labels
+            inner join read_parquet('{published_glob(settings, "predictions")}') as predictions
+                on predictions.model_name = labels.model_name
+                and predictions.customer_id = labels.customer_id
+                and predictions.score_date = labels.as_of_date
+                and not predictions.is_shadow
+            """
+        ).df()
+    client = registry.connect(settings)
+    rows = []
+    for spec in specs:
+        done = measured_dates(settings, spec.name)
+        mine = joined[joined.model_name == spec.name]
+        for score_date, group in mine.groupby(mine.score_date.dt.date):
+            if score_date in done or group.label.nunique() < 2:
+                continue
+            row = _history_row(client, spec, score_date, group)
+            publish_table(settings, HISTORY, pd.DataFrame([row]), spec.name, score_date)
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _history_row(client, spec: ModelSpec, score_date: date, group: pd.DataFrame) -> dict:
+    version = int(group.model_version.mode().iloc[0])
+    metrics = classification_metrics(group.label, group.score.to_numpy())
+    validation_auc = registry.version_info(client, spec, version).validation_auc
+    drop = None if validation_auc is None else validation_auc - metrics["roc_auc"]
+    return {
+        "model_name": spec.name,
+        "score_date": score_date,
+        "model_version": version,
+        "rows": len(group),
+        "positives": int(group.label.sum()),
+        "roc_auc": metrics["roc_auc"],
+        "pr_auc": metrics["pr_auc"],
+        "validation_roc_auc": validation_auc,
+        "drop_vs_validation": drop,
+        "alarm": bool(drop is not None and drop > spec.promotion.max_realized_drop),
+    }

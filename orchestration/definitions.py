@@ -1,0 +1,51 @@
+"""Scoreline's Dagster Definitions: `dagster dev -m orchestration.definitions`.
+
+Steps run in one process, one after another: DuckDB allows a single writing process, and the
+dbt steps and the readers of the warehouse must not contend for it.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from ml.config import Settings
+from ml.specs import load_specs
+from orchestration.defs.automation import jobs, retraining_sensor, schedules
+from orchestration.defs.dbt_models import dbt_definitions
+from orchestration.defs.model_assets import model_assets, realized_performance_asset
+from orchestration.defs.partitions import daily_partitions
+from orchestration.resources import MlflowResource, RedisResource, WarehouseResource
+
+
+def build_definitions(settings: Settings | None = None) -> dg.Definitions:
+    """Everything Dagster shows, for the given settings (default: from the environment)."""
+    settings = settings or Settings.from_env()
+    specs = list(load_specs().values())
+    partitions = daily_partitions(settings)
+    dbt_defs, nightly_dbt, training_dbt = dbt_definitions(settings)
+    assets = [
+        asset
+        for spec in specs
+        for asset in model_assets(spec, nightly_dbt, training_dbt, partitions)
+    ]
+    assets.append(realized_performance_asset(specs, partitions))
+    job_defs = jobs(specs, nightly_dbt, training_dbt, partitions)
+    own = dg.Definitions(
+        assets=assets,
+        jobs=job_defs,
+        schedules=schedules(specs, job_defs),
+        sensors=[retraining_sensor(specs, job_defs)],
+        resources={
+            "warehouse": WarehouseResource(data_dir=str(settings.data_dir)),
+            "mlflow": MlflowResource(tracking_uri=settings.mlflow_tracking_uri),
+            "redis": RedisResource(url=settings.redis_url),
+        },
+        executor=dg.in_process_executor,
+    )
+    return dg.Definitions.merge(dbt_defs, own)
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    """Loaded by Dagster when the code location starts, not at import."""
+    return build_definitions()

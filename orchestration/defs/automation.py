@@ -1,0 +1,119 @@
+"""Jobs, schedules and the retraining sensor."""
+
+from datetime import UTC, datetime
+
+import dagster as dg
+
+from ml import registry
+from ml.publish import read_published
+from ml.retraining import retraining_reasons
+from ml.specs import ModelSpec
+from orchestration.defs.dbt_models import asset_key_for_relation
+from orchestration.resources import MlflowResource, WarehouseResource
+
+NIGHTLY_JOB = "nightly_job"
+WAREHOUSE_JOB = "warehouse_job"
+
+
+def training_job_name(spec: ModelSpec) -> str:
+    return f"{spec.name}_training_job"
+
+
+def jobs(
+    specs: list[ModelSpec],
+    nightly_dbt: dg.AssetsDefinition,
+    training_dbt: dg.AssetsDefinition,
+    partitions: dg.PartitionsDefinition,
+) -> list:
+    nightly = dg.define_asset_job(
+        NIGHTLY_JOB,
+        selection=dg.AssetSelection.all() - _training_selection(specs, training_dbt),
+        partitions_def=partitions,
+        description="Load the new raw day, build features, score, check, measure drift, "
+        "publish and export to Redis for one score date.",
+    )
+    warehouse = dg.define_asset_job(
+        WAREHOUSE_JOB,
+        selection=dg.AssetSelection.assets(nightly_dbt),
+        partitions_def=partitions,
+        description="Only the dbt warehouse for a score date (first load, or before training).",
+    )
+    training = [
+        dg.define_asset_job(
+            training_job_name(spec),
+            selection=_training_selection([spec], training_dbt),
+            description=f"Rebuild {spec.name}'s labels and training set, train, and gate.",
+        )
+        for spec in specs
+    ]
+    return [nightly, warehouse, *training]
+
+
+def _training_selection(specs: list[ModelSpec], training_dbt) -> dg.AssetSelection:
+    keys = []
+    for spec in specs:
+        keys += [
+            asset_key_for_relation(training_dbt, spec.label_model),
+            asset_key_for_relation(training_dbt, spec.training_set_model),
+            dg.AssetKey([spec.name, "trained_model"]),
+        ]
+    return dg.AssetSelection.assets(*keys)
+
+
+def schedules(specs: list[ModelSpec], job_defs) -> list[dg.ScheduleDefinition]:
+    by_name = {job.name: job for job in job_defs}
+    nightly = dg.build_schedule_from_partitioned_job(
+        by_name[NIGHTLY_JOB], name="nightly_schedule", hour_of_day=2, minute_of_hour=0
+    )
+    retraining = [
+        dg.ScheduleDefinition(
+            name=f"{spec.name}_retraining_schedule",
+            job=by_name[training_job_name(spec)],
+            cron_schedule=spec.retrain_cron,
+            execution_timezone="UTC",
+        )
+        for spec in specs
+    ]
+    return [nightly, *retraining]
+
+
+def retraining_sensor(specs: list[ModelSpec], job_defs) -> dg.SensorDefinition:
+    by_name = {job.name: job for job in job_defs}
+
+    @dg.sensor(
+        name="retraining_sensor",
+        jobs=[by_name[training_job_name(spec)] for spec in specs],
+        minimum_interval_seconds=3600,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="Requests retraining when drift alarms, realized performance falls below "
+        "the champion's validation figure by more than the spec allows, or the champion is "
+        "older than the spec's maximum age.",
+    )
+    def sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource,
+               mlflow: MlflowResource):  # fmt: skip
+        settings = mlflow.apply(warehouse.settings())
+        client = registry.connect(settings)
+        for spec in specs:
+            version = registry.alias_version(client, spec, registry.CHAMPION)
+            if version is None:
+                continue  # nothing to retrain yet: the first training is an explicit step
+            info = registry.version_info(client, spec, version)
+            reasons = retraining_reasons(
+                spec,
+                read_published(settings, "drift_history", spec.name),
+                read_published(settings, "performance_history", spec.name),
+                info.created_at,
+                version,
+                datetime.now(UTC),
+            )
+            if reasons:
+                # One request per champion and evidence: the sensor does not re-ask each hour.
+                yield dg.RunRequest(
+                    run_key=f"{spec.name}-v{version}-{'|'.join(reasons)}",
+                    job_name=training_job_name(spec),
+                    tags={"scoreline/retrain_reason": "; ".join(reasons)[:250]},
+                )
+            else:
+                context.log.info(f"{spec.name} v{version}: no reason to retrain")
+
+    return sensor

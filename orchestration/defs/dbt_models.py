@@ -1,0 +1,139 @@
+"""dbt models as Dagster assets; dbt tests as asset checks (error severity blocks downstream).
+
+Two selections of one project: the nightly models (staging, activity, features, scoring
+inputs, marts), partitioned by score date, and the training models (labels, training sets),
+built when a model retrains. A failing feature contract fails the dbt step, so scoring,
+publishing and the Redis export of that run never start.
+"""
+
+import json
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt.asset_utils import get_manifest_and_translator_from_dbt_assets
+
+from ml.config import Settings
+from ml.raw_contract import RawContractError, check_raw_files
+from ml.warehouse import (
+    dbt_executable,
+    last_loaded_date,
+    plan_build,
+    require_raw_day,
+    run_dbt,
+)
+from orchestration.defs.partitions import ONE_RUN_PER_DATE, daily_partitions, partition_date
+from orchestration.resources import WarehouseResource
+
+NIGHTLY_EXCLUDE = "tag:training tag:monitoring"
+TRAINING_SELECT = "tag:training"
+
+
+class ScorelineDbtTranslator(DagsterDbtTranslator):
+    """Groups dbt assets by their folder (staging, intermediate, features, ...)."""
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        fqn = dbt_resource_props.get("fqn", [])
+        if dbt_resource_props.get("resource_type") == "source":
+            return "raw"
+        return fqn[1] if len(fqn) > 2 else "dbt"
+
+
+def _project_files_newer_than(path: Path, project_dir: Path) -> bool:
+    if not path.exists():
+        return True
+    built = path.stat().st_mtime
+    sources = [project_dir / "dbt_project.yml", *(project_dir / "dbt_project").rglob("*")]
+    return any(p.is_file() and p.stat().st_mtime > built for p in sources)
+
+
+def prepared_dbt_project(settings: Settings) -> DbtProject:
+    """The dbt project with an up-to-date manifest (parsed when missing or stale)."""
+    project = DbtProject(
+        project_dir=settings.project_dir,
+        profiles_dir=settings.project_dir / "dbt_project",
+        target_path=settings.dbt_target_dir,
+    )
+    if _project_files_newer_than(project.manifest_path, settings.project_dir):
+        run_dbt(settings, ["parse", "--quiet"], capture=True)
+    return project
+
+
+def dbt_resource(project: DbtProject) -> DbtCliResource:
+    # dbt_executable: the venv's dbt, so the UI works without an activated environment.
+    return DbtCliResource(project_dir=project, dbt_executable=dbt_executable())
+
+
+def dbt_definitions(settings: Settings) -> tuple[dg.Definitions, dg.AssetsDefinition, Any]:
+    """The nightly and training dbt assets, and the Definitions holding them."""
+    project = prepared_dbt_project(settings)
+    translator = ScorelineDbtTranslator()
+
+    @dbt_assets(
+        manifest=project.manifest_path,
+        project=project,
+        exclude=NIGHTLY_EXCLUDE,
+        partitions_def=daily_partitions(settings),
+        backfill_policy=ONE_RUN_PER_DATE,
+        dagster_dbt_translator=translator,
+        name="nightly_dbt_models",
+    )
+    def nightly_dbt_models(
+        context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+    ):
+        """Loads the raw days up to the partition's score date, builds features and scoring
+        inputs as of that date, and runs their contract tests. Refreshes nightly."""
+        current = warehouse.settings()
+        score_date = partition_date(context)
+        plan = plan_build(score_date, last_loaded_date(current))
+        try:
+            require_raw_day(current, score_date - timedelta(days=1))
+            checked = check_raw_files(current.raw_dir, since=plan.since, until=score_date)
+        except RawContractError as exc:
+            raise dg.Failure(description=str(exc)) from exc
+        context.log.info(f"raw contract holds for {checked.files_checked} files; vars {plan.vars}")
+        with warehouse.dbt_environment():
+            yield from dbt.cli(["build", "--vars", json.dumps(plan.vars)], context=context).stream()
+
+    @dbt_assets(
+        manifest=project.manifest_path,
+        project=project,
+        select=TRAINING_SELECT,
+        dagster_dbt_translator=translator,
+        name="training_dbt_models",
+    )
+    def training_dbt_models(
+        context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+    ):
+        """Labels and point-in-time training sets over every ripe as-of date. Refreshes when a
+        model retrains."""
+        current = warehouse.settings()
+        loaded = last_loaded_date(current)
+        if loaded is None:
+            raise dg.Failure(description="the warehouse is empty: run the nightly job first")
+        # Labels ripen against what is loaded, not against raw folders that may run ahead.
+        values = {"score_date": (loaded + timedelta(days=1)).isoformat()}
+        with warehouse.dbt_environment():
+            yield from dbt.cli(["build", "--vars", json.dumps(values)], context=context).stream()
+
+    definitions = dg.Definitions(
+        assets=[nightly_dbt_models, training_dbt_models],
+        resources={"dbt": dbt_resource(project)},
+    )
+    return definitions, nightly_dbt_models, training_dbt_models
+
+
+def asset_key_for_relation(assets: dg.AssetsDefinition, relation: str) -> dg.AssetKey:
+    """The asset key of the dbt model built as `relation` (the table ml/ reads).
+
+    `get_asset_key_for_model` matches on model name, which a versioned model shares across
+    its versions (`customer_scoring_input` v1 and v2); the relation name tells them apart.
+    """
+    manifest, translator, project = get_manifest_and_translator_from_dbt_assets([assets])
+    for unique_id, node in manifest["nodes"].items():
+        if node["resource_type"] == "model" and node.get("alias") == relation:
+            return translator.get_asset_spec(manifest, unique_id, project).key
+    raise KeyError(f"no dbt model builds the relation {relation!r}")

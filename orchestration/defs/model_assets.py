@@ -1,0 +1,285 @@
+"""One chain of assets per model spec, from one factory: adding a spec adds a chain, no code.
+
+    <model>/trained_model -> (nightly, per score date)
+    <model>/predictions -> <model>/drift_report
+                        -> <model>/published_predictions -> <model>/redis_export
+    monitoring/realized_performance (all models, once labels mature)
+
+The assets wire; `ml` computes. Predictions land in an internal `scored_predictions` table
+first and carry blocking checks, so a bad night never reaches the published table or Redis.
+"""
+
+from datetime import date
+
+import dagster as dg
+import pandas as pd
+from tqdm import tqdm
+
+from ml import registry
+from ml.drift import measure_drift
+from ml.performance import measure_realized_performance
+from ml.prediction_checks import check_predictions, high_risk_share
+from ml.publish import (
+    SCHEMA,
+    publish_predictions,
+    publish_table,
+    published_files,
+    read_published_file,
+)
+from ml.redis_export import RedisExportError, export_high_risk, high_risk_rows, live_key
+from ml.registry import RegistryError
+from ml.score import ScoringInputError, read_scoring_input, score
+from ml.specs import ModelSpec
+from ml.train import train_and_register
+from orchestration.defs.dbt_models import asset_key_for_relation
+from orchestration.defs.partitions import ONE_RUN_PER_DATE, partition_date
+from orchestration.resources import MlflowResource, RedisResource, WarehouseResource
+
+SCORED = "scored_predictions"
+PREDICTION_CHECKS = [
+    ("rows_match_active_customers", True),
+    ("scores_within_unit_interval", True),
+    ("no_missing_values", True),
+    ("high_risk_share_close_to_previous_day", False),
+]
+
+
+def _previous_high_risk_share(settings, spec: ModelSpec, score_date: date) -> float | None:
+    earlier = [
+        p
+        for p in published_files(settings, "predictions")
+        if f"model={spec.name}" in str(p) and p.parent.name < f"score_date={score_date}"
+    ]
+    if not earlier:
+        return None
+    return high_risk_share(pd.read_parquet(earlier[-1]), spec.high_risk_threshold)
+
+
+def model_assets(
+    spec: ModelSpec,
+    nightly_dbt: dg.AssetsDefinition,
+    training_dbt: dg.AssetsDefinition,
+    partitions: dg.PartitionsDefinition,
+) -> list[dg.AssetsDefinition]:
+    """The trained model and the nightly chain for one spec."""
+    name = spec.name
+    group = f"{name}_model"
+    scoring_input_key = asset_key_for_relation(nightly_dbt, spec.scoring_input_model)
+    training_set_key = asset_key_for_relation(training_dbt, spec.training_set_model)
+    predictions_key = dg.AssetKey([name, "predictions"])
+
+    @dg.asset(
+        key=[name, "trained_model"],
+        deps=[training_set_key],
+        group_name=group,
+        kinds={"lightgbm", "mlflow"},
+        description=f"The newest registered version of {name}, promoted to champion if it "
+        "passes the gate. Refreshes on the retraining schedule or when the sensor asks.",
+    )
+    def trained_model(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource, mlflow: MlflowResource
+    ) -> dg.MaterializeResult:
+        settings = mlflow.apply(warehouse.settings())
+        outcome = train_and_register(spec, settings, who=f"dagster run {context.run.run_id[:8]}")
+        return dg.MaterializeResult(
+            metadata={
+                "version": outcome.version,
+                "roc_auc": outcome.metrics["roc_auc"],
+                "baseline_roc_auc": outcome.baseline_metrics["roc_auc"],
+                "promoted": outcome.decision.promote,
+                "gate": "; ".join(outcome.decision.reasons),
+                "rows_train": outcome.rows_train,
+                "mlflow_run": outcome.run_id,
+            }
+        )
+
+    @dg.asset(
+        key=predictions_key,
+        deps=[scoring_input_key, trained_model.key],
+        partitions_def=partitions,
+        backfill_policy=ONE_RUN_PER_DATE,
+        group_name=group,
+        kinds={"python"},
+        check_specs=[
+            dg.AssetCheckSpec(check, asset=predictions_key, blocking=blocking)
+            for check, blocking in PREDICTION_CHECKS
+        ],
+        description=f"{name} scores of every active customer for the score date by the "
+        "champion (challenger in shadow), not yet published. Refreshes nightly.",
+    )
+    def predictions(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource, mlflow: MlflowResource
+    ):
+        settings = mlflow.apply(warehouse.settings())
+        score_date = partition_date(context)
+        try:
+            result = score(spec, settings, score_date)
+        except (RegistryError, ScoringInputError) as exc:
+            raise dg.Failure(description=str(exc)) from exc
+        publish_table(settings, SCORED, result.predictions, name, score_date, SCHEMA)
+        active = int((~result.predictions.is_shadow).sum())
+        outcomes = check_predictions(
+            result.predictions,
+            len(read_scoring_input(settings, spec, score_date)),
+            spec.high_risk_threshold,
+            _previous_high_risk_share(settings, spec, score_date),
+        )
+        yield dg.Output(
+            None,
+            metadata={
+                "champion_version": result.champion_version,
+                "challenger_version": result.challenger_version or 0,
+                "customers": active,
+                "high_risk": result.high_risk,
+            },
+        )
+        for outcome in outcomes:
+            yield dg.AssetCheckResult(
+                check_name=outcome.name,
+                passed=outcome.passed,
+                severity=dg.AssetCheckSeverity.ERROR
+                if outcome.blocking
+                else dg.AssetCheckSeverity.WARN,
+                description=outcome.description,
+                metadata={k: v for k, v in outcome.metadata.items() if v is not None},
+            )
+
+    @dg.asset(
+        key=[name, "drift_report"],
+        deps=[predictions],
+        partitions_def=partitions,
+        backfill_policy=ONE_RUN_PER_DATE,
+        group_name=group,
+        kinds={"evidently"},
+        description=f"Drift of {name}'s inputs and scores against the champion's training "
+        "reference: an HTML report per date and a row in drift_history. Refreshes nightly.",
+    )
+    def drift_report(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource, mlflow: MlflowResource
+    ) -> dg.MaterializeResult:
+        settings = mlflow.apply(warehouse.settings())
+        score_date = partition_date(context)
+        scored = read_published_file(settings, SCORED, name, score_date).to_pandas()
+        champion = scored[~scored.is_shadow]
+        version = int(champion.model_version.iloc[0])
+        current = read_scoring_input(settings, spec, score_date).merge(
+            champion[["customer_id", "score"]], on="customer_id"
+        )
+        reference = registry.load_drift_reference(registry.connect(settings), spec, version)
+        result = measure_drift(spec, reference, current, score_date, version, settings.reports_dir)
+        publish_table(settings, "drift_history", result.history_row(), name, score_date)
+        publish_table(settings, "feature_drift", result.feature_rows(), name, score_date)
+        if result.alarm:
+            context.log.warning(f"{name} drift on {score_date}: {'; '.join(result.reasons)}")
+        return dg.MaterializeResult(
+            metadata={
+                "alarm": result.alarm,
+                "share_drifted": result.share_drifted,
+                "prediction_drift": result.prediction_drift,
+                "drifted_features": ", ".join(result.drifted_features) or "none",
+                "report": dg.MetadataValue.path(result.report_html),
+                "sample_rows": result.current_rows,
+            }
+        )
+
+    @dg.asset(
+        key=[name, "published_predictions"],
+        deps=[predictions],
+        partitions_def=partitions,
+        backfill_policy=ONE_RUN_PER_DATE,
+        group_name=group,
+        kinds={"parquet"},
+        description=f"The {name} prediction table business teams read, one file per score "
+        "date, replaced atomically. Refreshes nightly once the prediction checks pass.",
+    )
+    def published_predictions(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource
+    ) -> dg.MaterializeResult:
+        settings = warehouse.settings()
+        score_date = partition_date(context)
+        rows = read_published_file(settings, SCORED, name, score_date).to_pandas()
+        rows["score_date"] = pd.to_datetime(rows.score_date).dt.date
+        path = publish_predictions(settings, rows, name, score_date)
+        return dg.MaterializeResult(
+            metadata={"rows": len(rows), "path": dg.MetadataValue.path(str(path))}
+        )
+
+    export_key = dg.AssetKey([name, "redis_export"])
+
+    @dg.asset(
+        key=export_key,
+        deps=[published_predictions],
+        partitions_def=partitions,
+        backfill_policy=ONE_RUN_PER_DATE,
+        group_name=group,
+        kinds={"redis"},
+        check_specs=[dg.AssetCheckSpec("keys_written_equal_rows_selected", asset=export_key)],
+        description=f"{name} customers at or above the high-risk threshold in Redis (hash "
+        f"{live_key(name)}), switched atomically, expiring after the spec's TTL. "
+        "Refreshes nightly after publication.",
+    )
+    def redis_export(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource, redis: RedisResource
+    ):
+        settings = warehouse.settings()
+        score_date = partition_date(context)
+        published = read_published_file(settings, "predictions", name, score_date)
+        rows = high_risk_rows(published, spec.high_risk_threshold)
+        client = redis.client(settings)
+        with tqdm(total=rows.num_rows, unit="key", desc=f"{name} -> redis") as bar:
+            try:
+                result = export_high_risk(
+                    client, rows, name, score_date, spec.redis_ttl_seconds,
+                    on_progress=lambda written: bar.update(written - bar.n),
+                )  # fmt: skip
+            except RedisExportError as exc:
+                raise dg.Failure(description=str(exc)) from exc
+        served = client.hlen(live_key(name)) if result.switched else None
+        yield dg.Output(
+            None,
+            metadata={
+                "rows_selected": rows.num_rows,
+                "switched": result.switched,
+                "served_score_date": result.served_score_date,
+                "rows_per_second": round(result.rows_per_second),
+            },
+        )
+        yield dg.AssetCheckResult(
+            check_name="keys_written_equal_rows_selected",
+            passed=served is None or served == rows.num_rows,
+            description=(
+                f"{served} keys served for {rows.num_rows} rows selected"
+                if served is not None
+                else f"not switched: a newer date ({result.served_score_date}) is served"
+            ),
+        )
+
+    return [trained_model, predictions, drift_report, published_predictions, redis_export]
+
+
+def realized_performance_asset(
+    specs: list[ModelSpec], partitions: dg.PartitionsDefinition
+) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=["monitoring", "realized_performance"],
+        deps=[dg.AssetKey([spec.name, "published_predictions"]) for spec in specs],
+        partitions_def=partitions,
+        backfill_policy=ONE_RUN_PER_DATE,
+        group_name="monitoring",
+        kinds={"python"},
+        description="ROC-AUC and PR-AUC of past score dates whose label windows have passed, "
+        "appended to performance_history. Refreshes nightly.",
+    )
+    def realized_performance(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource, mlflow: MlflowResource
+    ) -> dg.MaterializeResult:
+        settings = mlflow.apply(warehouse.settings())
+        rows = measure_realized_performance(settings, specs, partition_date(context))
+        return dg.MaterializeResult(
+            metadata={
+                "dates_measured": len(rows),
+                "alarms": int(rows.alarm.sum()) if len(rows) else 0,
+            }
+        )
+
+    return realized_performance

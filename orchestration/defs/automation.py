@@ -15,8 +15,8 @@ NIGHTLY_JOB = "nightly_job"
 WAREHOUSE_JOB = "warehouse_job"
 
 
-def training_job_name(spec: ModelSpec) -> str:
-    return f"{spec.name}_training_job"
+def training_job_name(spec_name: str) -> str:
+    return f"{spec_name}_training_job"
 
 
 def jobs(
@@ -28,19 +28,17 @@ def jobs(
     nightly = dg.define_asset_job(
         NIGHTLY_JOB,
         selection=dg.AssetSelection.all() - _training_selection(specs, training_dbt),
-        partitions_def=partitions,
         description="Load the new raw day, build features, score, check, measure drift, "
         "publish and export to Redis for one score date.",
     )
     warehouse = dg.define_asset_job(
         WAREHOUSE_JOB,
         selection=dg.AssetSelection.assets(nightly_dbt),
-        partitions_def=partitions,
         description="Only the dbt warehouse for a score date (first load, or before training).",
     )
     training = [
         dg.define_asset_job(
-            training_job_name(spec),
+            training_job_name(spec.name),
             selection=_training_selection([spec], training_dbt),
             description=f"Rebuild {spec.name}'s labels and training set, train, and gate.",
         )
@@ -68,7 +66,7 @@ def schedules(specs: list[ModelSpec], job_defs) -> list[dg.ScheduleDefinition]:
     retraining = [
         dg.ScheduleDefinition(
             name=f"{spec.name}_retraining_schedule",
-            job=by_name[training_job_name(spec)],
+            job=by_name[training_job_name(spec.name)],
             cron_schedule=spec.retrain_cron,
             execution_timezone="UTC",
         )
@@ -82,7 +80,7 @@ def retraining_sensor(specs: list[ModelSpec], job_defs) -> dg.SensorDefinition:
 
     @dg.sensor(
         name="retraining_sensor",
-        jobs=[by_name[training_job_name(spec)] for spec in specs],
+        jobs=[by_name[training_job_name(spec.name)] for spec in specs],
         minimum_interval_seconds=3600,
         default_status=dg.DefaultSensorStatus.RUNNING,
         description="Requests retraining when drift alarms, realized performance falls below "
@@ -110,7 +108,7 @@ def retraining_sensor(specs: list[ModelSpec], job_defs) -> dg.SensorDefinition:
                 # One request per champion and evidence: the sensor does not re-ask each hour.
                 yield dg.RunRequest(
                     run_key=f"{spec.name}-v{version}-{'|'.join(reasons)}",
-                    job_name=training_job_name(spec),
+                    job_name=training_job_name(spec.name),
                     tags={"scoreline/retrain_reason": "; ".join(reasons)[:250]},
                 )
             else:

@@ -1,0 +1,95 @@
+"""Run Scoreline's jobs in this process against a Dagster instance, so the runs, their asset
+materializations and check results show up in the Dagster UI pointed at the same
+DAGSTER_HOME. The demo, the CLI backfill and the pipeline tests all go through here."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from datetime import date, timedelta
+from pathlib import Path
+
+import dagster as dg
+from tqdm import tqdm
+
+from ml.config import Settings
+from orchestration.defs.automation import NIGHTLY_JOB, WAREHOUSE_JOB, training_job_name
+
+# One run at a time: DuckDB takes one writing process, and a backfill is a queue of nights.
+INSTANCE_CONFIG = """\
+run_queue:
+  max_concurrent_runs: 1
+telemetry:
+  enabled: false
+"""
+
+
+class JobFailed(RuntimeError):
+    """A job run failed; the message names the failed steps and the first error."""
+
+
+def instance_for(settings: Settings) -> dg.DagsterInstance:
+    """The persistent Dagster instance under the data directory (DAGSTER_HOME)."""
+    home = Path(os.environ.get("DAGSTER_HOME") or settings.dagster_home)
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(INSTANCE_CONFIG)
+    os.environ["DAGSTER_HOME"] = str(home)
+    return dg.DagsterInstance.get()
+
+
+def run_job(
+    defs: dg.Definitions,
+    job_name: str,
+    instance: dg.DagsterInstance,
+    partition: date | None = None,
+) -> dg.ExecuteInProcessResult:
+    """Execute one job (one partition) in process.
+
+    Raises:
+        JobFailed: a step failed or a blocking check failed; names them.
+    """
+    job = defs.resolve_job_def(job_name)
+    result = job.execute_in_process(
+        instance=instance,
+        partition_key=partition.isoformat() if partition else None,
+        raise_on_error=False,
+        tags={"scoreline/launched_by": "scoreline-pipeline"},
+    )
+    if not result.success:
+        failures = [
+            f"{event.step_key}: {event.event_specific_data.error.message.strip()[:600]}"
+            for event in result.all_events
+            if event.is_step_failure and event.event_specific_data.error
+        ]
+        where = f" for {partition}" if partition else ""
+        raise JobFailed(f"{job_name}{where} failed:\n  " + "\n  ".join(failures or ["see UI"]))
+    return result
+
+
+def date_range(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def run_nights(
+    defs: dg.Definitions,
+    instance: dg.DagsterInstance,
+    dates: Iterable[date],
+    job_name: str = NIGHTLY_JOB,
+    progress: bool = True,
+) -> None:
+    """Run the nightly job for each score date in order, with a progress bar."""
+    dates = list(dates)
+    with tqdm(dates, desc=job_name, unit="night", disable=not progress) as bar:
+        for day in bar:
+            bar.set_postfix_str(day.isoformat())
+            run_job(defs, job_name, instance, day)
+
+
+def train_all(defs: dg.Definitions, instance: dg.DagsterInstance, spec_names: list[str]) -> None:
+    for name in spec_names:
+        run_job(defs, training_job_name(name), instance)
+
+
+__all__ = ["WAREHOUSE_JOB", "NIGHTLY_JOB", "run_job", "run_nights", "train_all", "instance_for"]

@@ -1,0 +1,129 @@
+"""The asset graph, run night by night in process, on real components."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+from datetime import date
+
+import dagster as dg
+import duckdb
+import pandas as pd
+import pytest
+
+from ml.publish import published_path, read_published
+from ml.redis_export import export_metadata, live_key
+from ml.risk_lookup import RiskLookup
+from orchestration.definitions import build_definitions
+from orchestration.defs.automation import NIGHTLY_JOB
+from orchestration.resources import MlflowResource, WarehouseResource
+from orchestration.runner import JobFailed, run_job, run_nights
+from tests.pipeline.conftest import CLEAN_DATES, DRIFT_DATE, SPECS
+
+
+def _sensor_requests(pipeline) -> list[dg.RunRequest]:
+    sensor = pipeline.defs.resolve_sensor_def("retraining_sensor")
+    context = dg.build_sensor_context(
+        instance=pipeline.instance,
+        resources={
+            "warehouse": WarehouseResource(data_dir=str(pipeline.settings.data_dir)),
+            "mlflow": MlflowResource(tracking_uri=pipeline.settings.mlflow_tracking_uri),
+        },
+    )
+    return list(sensor.evaluate_tick(context).run_requests or [])
+
+
+def test_definitions_hold_the_graph_checks_schedules_and_sensor(pipeline):
+    repo = pipeline.defs.get_repository_def()
+    keys = {key.to_user_string() for key in repo.asset_graph.get_all_asset_keys()}
+    for spec in SPECS:
+        for asset in ("trained_model", "predictions", "drift_report", "published_predictions",
+                      "redis_export"):  # fmt: skip
+            assert f"{spec}/{asset}" in keys
+    assert {"customer_features_v2", "churn_training_set", "monitoring/realized_performance"} <= keys
+    checks = {key.name for key in repo.asset_graph.asset_check_keys}
+    assert {"rows_match_active_customers", "keys_written_equal_rows_selected"} <= checks
+    assert any("customer_features_7d_events_within_30d" in c for c in checks)  # dbt tests
+    assert {s.name for s in repo.schedule_defs} == {
+        "nightly_schedule", "churn_retraining_schedule", "payment_failure_retraining_schedule"
+    }  # fmt: skip
+    assert [s.name for s in repo.sensor_defs] == ["retraining_sensor"]
+
+
+def test_clean_nights_publish_scores_drift_reports_and_a_redis_export(pipeline):
+    settings = pipeline.settings
+    for spec_name, spec in SPECS.items():
+        for day in CLEAN_DATES:
+            assert published_path(settings, "predictions", spec_name, day).exists()
+        drift = read_published(settings, "drift_history", spec_name)
+        assert list(drift.score_date.dt.date) == CLEAN_DATES
+        assert not drift.alarm.any(), drift[["score_date", "share_drifted", "prediction_drift"]]
+        assert all(pd.io.common.file_exists(path) for path in drift.report_html)
+        published = pd.read_parquet(
+            published_path(settings, "predictions", spec_name, CLEAN_DATES[-1])
+        )
+        high = published[~published.is_shadow & (published.score >= spec.high_risk_threshold)]
+        assert export_metadata(pipeline.redis, spec_name)["score_date"] == "2026-04-27"
+        assert pipeline.redis.hlen(live_key(spec_name)) == len(high) > 0
+        risk = RiskLookup(pipeline.redis, spec_name).get(high.customer_id.iloc[0])
+        assert risk.is_high_risk and risk.score == pytest.approx(high.score.iloc[0], abs=1e-6)
+        assert risk.reasons == list(high.reasons.iloc[0])
+    # Regression: no retraining request on clean days (false alarms cost a training run each).
+    assert _sensor_requests(pipeline) == []
+
+
+def test_the_first_date_after_a_price_rise_alarms_and_requests_retraining(drifted_pipeline):
+    drift = read_published(drifted_pipeline.settings, "drift_history", "churn")
+    latest = drift[drift.score_date.dt.date == DRIFT_DATE].iloc[0]
+    assert latest.alarm and "monthly_price" in list(latest.drifted_features)
+    requests = _sensor_requests(drifted_pipeline)
+    assert "churn_training_job" in {r.job_name for r in requests}
+    churn = next(r for r in requests if r.job_name == "churn_training_job")
+    assert "drift on 2026-04-28" in churn.tags["scoreline/retrain_reason"]
+
+
+def test_a_backfilled_date_publishes_and_matures_without_rolling_redis_back(drifted_pipeline):
+    pipeline = drifted_pipeline
+    backfilled = date(2026, 3, 20)
+    run_nights(pipeline.defs, pipeline.instance, [backfilled], progress=False)
+    assert published_path(pipeline.settings, "predictions", "churn", backfilled).exists()
+    assert export_metadata(pipeline.redis, "churn")["score_date"] == "2026-04-28"
+
+    # Rerunning the newest night measures the backfilled date: its 28-day window has passed.
+    run_nights(pipeline.defs, pipeline.instance, [DRIFT_DATE], progress=False)
+    history = read_published(pipeline.settings, "performance_history")
+    measured = history[history.score_date.dt.date == backfilled]
+    assert set(measured.model_name) == set(SPECS)
+    assert measured.roc_auc.between(0.5, 1).all() and (measured.positives > 0).all()
+    assert measured.validation_roc_auc.notna().all()
+
+
+def test_a_broken_feature_contract_blocks_publishing_and_the_export(drifted_pipeline, tmp_path):
+    source = drifted_pipeline.settings
+    settings = replace(
+        source.__class__.from_env({"SCORELINE_DATA_DIR": str(tmp_path)}),
+        redis_url=source.redis_url,
+        training_sample_pct=source.training_sample_pct,
+    )
+    for folder in ("raw", "mlflow", "published", "reports"):
+        shutil.copytree(source.data_dir / folder, tmp_path / folder)
+    shutil.copy(source.warehouse_path, settings.warehouse_path)
+    settings = replace(
+        settings, mlflow_tracking_uri=f"sqlite:///{tmp_path / 'mlflow' / 'mlflow.db'}"
+    )
+    published = published_path(settings, "predictions", "churn", DRIFT_DATE)
+    before = (published.stat().st_mtime_ns, export_metadata(drifted_pipeline.redis, "churn"))
+    with duckdb.connect(str(settings.warehouse_path)) as con:  # a corrupted upstream row
+        con.execute(
+            "update int_events_aggregated_to_customer_days set event_count = -50 "
+            "where activity_date = date '2026-04-20' and customer_id = "
+            "(select min(customer_id) from int_events_aggregated_to_customer_days "
+            " where activity_date = date '2026-04-20')"
+        )
+    defs = build_definitions(settings)
+
+    with pytest.raises(JobFailed, match="nightly_dbt_models"):
+        run_job(defs, NIGHTLY_JOB, drifted_pipeline.instance, DRIFT_DATE)
+
+    assert published.stat().st_mtime_ns == before[0]
+    assert export_metadata(drifted_pipeline.redis, "churn") == before[1]

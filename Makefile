@@ -15,12 +15,25 @@ $(STAMP): pyproject.toml
 ## install: create .venv and install Scoreline with its dev tools
 install: $(STAMP)
 
-## demo: generate demo data (if none) and build the warehouse end to end
+## demo: generate demo data (if none) and run the pipeline through Dagster, drift days included
 demo: $(STAMP)
-	$(BIN)/scoreline demo
+	$(BIN)/scoreline-pipeline demo
 
-## test: run every test family (unit, dbt, pipeline) against real DuckDB and dbt
-test: $(STAMP)
+## dev: the Dagster UI (assets, checks, schedules, sensor, the demo's runs) on :3000
+dev: $(STAMP)
+	$(BIN)/scoreline-pipeline dev
+
+## app: the reports app for business teams on :8501
+app: $(STAMP)
+	$(BIN)/streamlit run app/streamlit_app.py --browser.gatherUsageStats false
+
+## browser: Debian's chromium for the browser test (installed once, if missing)
+browser:
+	@test -x /usr/bin/chromium || (DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium \
+		|| (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium))
+
+## test: every test family (unit, dbt, model, export, pipeline, app + browser) on real services
+test: $(STAMP) browser
 	$(BIN)/pytest
 
 ## lint: ruff and sqlfluff checks
@@ -49,4 +62,4 @@ clean:
 help:
 	@grep -E '^## ' $(MAKEFILE_LIST) | sed 's/^## /  /'
 
-.PHONY: install demo test lint format docs bench clean help
+.PHONY: install demo dev app browser test lint format docs bench clean help

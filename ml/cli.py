@@ -32,6 +32,9 @@ DEMO_CUSTOMERS = 50_000
 DEMO_DAYS = 180
 DEMO_START = date(2026, 1, 1)
 DEMO_DRIFT = "price_increase@2026-06-01"
+# The demo trains on history before the rise, then runs these nights through Dagster: four
+# clean ones and two that see the rise (raw day 2026-06-01 first shows in score date 06-02).
+DEMO_NIGHTS = (date(2026, 5, 29), date(2026, 6, 3))
 
 
 def _date(text: str) -> date:
@@ -212,39 +215,12 @@ def cmd_models(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    if not any(settings.raw_dir.glob("day=*")):
-        print(f"generating demo data ({args.customers:,} customers x {args.days} days)")
-        generate(
-            settings.raw_dir,
-            customers=args.customers,
-            days=args.days,
-            start=DEMO_START,
-            drifts=[DriftScenario.parse(DEMO_DRIFT)],
-            malformed_share=0.0005,
-        )
-    else:
-        print(f"using raw data already in {settings.raw_dir}")
-    build_warehouse(settings, full_refresh=True)
-    cmd_train(argparse.Namespace(models=[], who="scoreline demo"), settings)
-    score_and_publish(settings, [])
-    print(
-        f"\nDemo ready: {settings.warehouse_path}\n"
-        "  features:      customer_features_v1, customer_features_v2\n"
-        "  training sets: churn_training_set, payment_failure_training_set\n"
-        "  scoring input: customer_scoring_input_v2\n"
-        "  data quality:  quarantine_summary, raw_row_reconciliation\n"
-        f"  predictions:   {settings.published_dir / 'predictions'}\n"
-        f"  MLflow UI:     mlflow ui --backend-store-uri {settings.mlflow_tracking_uri}\n"
-        f"Explore: duckdb -readonly {settings.warehouse_path}"
-    )
-    return 0
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="scoreline",
-        description="Batch customer scoring: dbt features on DuckDB, point-in-time training sets.",
+        description="Batch customer scoring: dbt features on DuckDB, point-in-time training sets, "
+        "LightGBM in MLflow. The Dagster pipeline (demo, nightly, backfill) is "
+        "`scoreline-pipeline`.",
         epilog="Paths come from SCORELINE_DATA_DIR (default ./data) and friends; see README.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -365,15 +341,6 @@ def build_parser() -> argparse.ArgumentParser:
     models.add_argument("models", nargs="*", help="spec names (default: all)")
     models.set_defaults(func=cmd_models)
 
-    demo = sub.add_parser(
-        "demo",
-        help="generate demo data (if none) and build everything",
-        description="The demo pipeline on embedded defaults: generate, check, build, train "
-        "every model spec, score and publish.",
-    )
-    demo.add_argument("--customers", type=int, default=DEMO_CUSTOMERS, help="customers")
-    demo.add_argument("--days", type=int, default=DEMO_DAYS, help="days of history")
-    demo.set_defaults(func=cmd_demo)
     return parser
 
 

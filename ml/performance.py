@@ -7,24 +7,40 @@ the validation ROC-AUC the model was promoted on.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
+import yaml
 
 from ml import registry
 from ml.config import Settings
 from ml.evaluate import classification_metrics
-from ml.publish import publish_table, published_files, published_glob
+from ml.publish import publish_table, published_glob
 from ml.specs import ModelSpec
 from ml.warehouse import connect_read_only, run_dbt
 
 HISTORY = "performance_history"
 
 
+def _dates(settings: Settings, table: str, model_name: str) -> set[date]:
+    folder = settings.published_dir / table / f"model={model_name}"
+    return {date.fromisoformat(p.name.split("=", 1)[1]) for p in folder.glob("score_date=*")}
+
+
 def measured_dates(settings: Settings, model_name: str) -> set[date]:
     """Score dates whose realized performance is already in the history."""
-    folder = settings.published_dir / HISTORY / f"model={model_name}"
-    return {date.fromisoformat(p.name.split("=", 1)[1]) for p in folder.glob("score_date=*")}
+    return _dates(settings, HISTORY, model_name)
+
+
+def published_dates(settings: Settings, model_name: str) -> set[date]:
+    return _dates(settings, "predictions", model_name)
+
+
+def shortest_label_horizon(settings: Settings) -> int:
+    """The shortest `*_horizon_days` var in dbt_project.yml (where label horizons live)."""
+    config = yaml.safe_load((settings.project_dir / "dbt_project.yml").read_text())
+    horizons = [v for k, v in config["vars"].items() if k.endswith("_horizon_days")]
+    return min(horizons) if horizons else 0
 
 
 def measure_realized_performance(
@@ -40,7 +56,13 @@ def measure_realized_performance(
     Returns:
         The new history rows (empty when nothing matured since the last run).
     """
-    if not published_files(settings, "predictions"):
+    waiting = [
+        day
+        for spec in specs
+        for day in published_dates(settings, spec.name) - measured_dates(settings, spec.name)
+    ]
+    # Nothing can have matured yet: skip the dbt run (a few seconds every night otherwise).
+    if not any(day + timedelta(days=shortest_label_horizon(settings)) <= as_of for day in waiting):
         return pd.DataFrame()
     run_dbt(
         settings,

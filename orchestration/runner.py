@@ -55,6 +55,8 @@ def run_job(
         instance=instance,
         partition_key=partition.isoformat() if partition else None,
         raise_on_error=False,
+        # Step logs stay in the UI's run view; the terminal shows progress and failures.
+        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
         tags={"scoreline/launched_by": "scoreline-pipeline"},
     )
     if not result.success:
@@ -90,6 +92,23 @@ def run_nights(
 def train_all(defs: dg.Definitions, instance: dg.DagsterInstance, spec_names: list[str]) -> None:
     for name in spec_names:
         run_job(defs, training_job_name(name), instance)
+
+
+def ensure_champions(settings: Settings, who: str, why: str) -> list[str]:
+    """Promote the newest version of any spec without a champion (demo and bench set-up only:
+    in production the nightly waits for a champion the gate accepted). Returns what it did."""
+    from ml import registry
+    from ml.specs import load_specs
+
+    client = registry.connect(settings)
+    done = []
+    for spec in load_specs().values():
+        if registry.alias_version(client, spec, registry.CHAMPION) is None:
+            version = registry.alias_version(client, spec, registry.CHALLENGER)
+            if version is not None:
+                registry.move_alias(client, spec, registry.CHAMPION, version, who, why)
+                done.append(f"{spec.name} v{version}")
+    return done
 
 
 __all__ = ["WAREHOUSE_JOB", "NIGHTLY_JOB", "run_job", "run_nights", "train_all", "instance_for"]

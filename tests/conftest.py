@@ -19,6 +19,9 @@ from ml.config import Settings
 from ml.generate import generate
 from ml.warehouse import build_warehouse
 
+# The whole-graph fixtures (pipeline, drifted_pipeline) are shared by tests/pipeline and tests/app.
+pytest_plugins = ["tests.pipeline.fixtures"]
+
 START = date(2026, 1, 1)
 DAYS = 100
 # Score the day after the last raw day: everything generated is history.

@@ -18,7 +18,7 @@ from orchestration.definitions import build_definitions
 from orchestration.defs.automation import NIGHTLY_JOB
 from orchestration.resources import MlflowResource, WarehouseResource
 from orchestration.runner import JobFailed, run_job, run_nights
-from tests.pipeline.conftest import CLEAN_DATES, DRIFT_DATE, SPECS
+from tests.pipeline.fixtures import CLEAN_DATES, DRIFT_DATE, SPECS
 
 
 def _sensor_requests(pipeline) -> list[dg.RunRequest]:

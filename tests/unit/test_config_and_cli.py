@@ -62,7 +62,7 @@ def test_every_subcommand_has_help(capsys):
     commands = parser._subparsers._group_actions[0].choices
     assert {
         "generate", "check-raw", "build", "fingerprints", "docs", "train", "score", "promote",
-        "rollback", "models", "demo",
+        "rollback", "models",
     } <= set(commands)  # fmt: skip
     for name in commands:
         with pytest.raises(SystemExit) as exit_:

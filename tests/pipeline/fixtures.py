@@ -14,14 +14,13 @@ import dagster as dg
 import pytest
 import redis
 
-from ml import registry
 from ml.config import Settings
 from ml.generate import DriftScenario, generate
 from ml.redis_export import live_key, meta_key
 from ml.specs import load_specs
 from orchestration.definitions import build_definitions
 from orchestration.defs.automation import WAREHOUSE_JOB
-from orchestration.runner import date_range, run_job, run_nights, train_all
+from orchestration.runner import date_range, ensure_champions, run_job, run_nights, train_all
 from tests.conftest import settings_under
 
 START = date(2026, 1, 1)
@@ -61,11 +60,8 @@ def pipeline(tmp_path_factory, redis_url) -> Pipeline:
     instance = dg.DagsterInstance.ephemeral()
     run_job(defs, WAREHOUSE_JOB, instance, CLEAN_DATES[0])
     train_all(defs, instance, list(SPECS))
-    mlflow = registry.connect(settings)
-    for spec in SPECS.values():
-        # The gate is tested in tests/model; here a champion must exist for the chain to run.
-        if registry.alias_version(mlflow, spec, registry.CHAMPION) is None:
-            registry.move_alias(mlflow, spec, registry.CHAMPION, 1, "tests", "pipeline setup")
+    # The gate is tested in tests/model; here a champion must exist for the chain to run.
+    ensure_champions(settings, "tests", "pipeline set-up")
     run_nights(defs, instance, CLEAN_DATES, progress=False)
     return Pipeline(settings, defs, instance, client)
 

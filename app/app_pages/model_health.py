@@ -1,0 +1,53 @@
+"""Model health: who is champion, how each version validated, how scores held up in reality."""
+
+import pandas as pd
+import streamlit as st
+
+from app import data
+from app.app_pages.common import pick_model
+
+st.title("Model health")
+spec = pick_model("model_health")
+registry = data.model_registry(spec.name)
+if not registry["versions"]:
+    st.info(f"No {spec.name} model is registered yet: run `make demo` or the training job.")
+    st.stop()
+
+left, right = st.columns(2)
+left.metric("Champion", f"v{registry['champion']}" if registry["champion"] else "none")
+right.metric("Challenger", f"v{registry['challenger']}" if registry["challenger"] else "none")
+
+versions = pd.DataFrame(registry["versions"])
+performance = data.history("performance_history", spec.name)
+st.subheader("Validation and realized ROC-AUC")
+chart = versions[["registered", "validation_roc_auc"]].rename(
+    columns={"registered": "date", "validation_roc_auc": "validation ROC-AUC (at training)"}
+)
+if not performance.empty:
+    realized = performance[["score_date", "roc_auc"]].rename(
+        columns={"score_date": "date", "roc_auc": "realized ROC-AUC (matured score dates)"}
+    )
+    chart = pd.concat([chart, realized])
+st.line_chart(chart.set_index("date"), y_label="ROC-AUC")
+if performance.empty:
+    st.caption("Realized metrics appear once a score date's label window has passed.")
+else:
+    st.dataframe(performance.drop(columns=["model_name"]), hide_index=True,
+                 use_container_width=True)  # fmt: skip
+
+st.subheader("Champion and challenger history")
+history = pd.DataFrame(registry["history"])
+if history.empty:
+    st.caption("No alias moves recorded.")
+else:
+    st.dataframe(history.iloc[::-1], hide_index=True, use_container_width=True)
+st.dataframe(versions.drop(columns=["run_id"]), hide_index=True, use_container_width=True)
+
+champion = next((v for v in registry["versions"] if v["version"] == registry["champion"]), None)
+if champion:
+    st.subheader(f"Champion v{champion['version']}: calibration and feature importance")
+    left, right = st.columns(2)
+    for column, plot in ((left, "calibration.png"), (right, "feature_importance.png")):
+        path = data.model_plot(champion["run_id"], plot)
+        if path:
+            column.image(path, use_container_width=True)

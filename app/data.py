@@ -10,6 +10,7 @@ Every query aggregates in DuckDB and returns small frames; results are cached fo
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from pathlib import Path
@@ -23,6 +24,26 @@ from ml.publish import published_files, published_glob
 from ml.specs import load_specs
 
 CACHE_SECONDS = 60
+
+
+def cached(function):
+    """`st.cache_data` keyed also by the data directory, so pointing the app (or a test) at
+    another SCORELINE_DATA_DIR never serves the previous directory's results."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        return _cached_call(function.__name__, str(settings().data_dir), args, kwargs)
+
+    _FUNCTIONS[function.__name__] = function
+    return wrapper
+
+
+_FUNCTIONS: dict = {}
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
+def _cached_call(name: str, data_dir: str, args: tuple, kwargs: dict):
+    return _FUNCTIONS[name](*args, **kwargs)
 
 
 class WarehouseBusy(RuntimeError):
@@ -54,12 +75,15 @@ def _query(sql: str, params: dict | None = None) -> pd.DataFrame:
 
 
 def _warehouse(sql: str, params: dict | None = None, attempts: int = 5) -> pd.DataFrame:
+    """Run a query with the warehouse attached read-only as `wh` (empty frame when it or a
+    table it needs does not exist yet); published tables can be joined in the same query."""
     path = settings().warehouse_path
     if not path.exists():
         return pd.DataFrame()
     for attempt in range(attempts):
         try:
-            with duckdb.connect(str(path), read_only=True) as con:
+            with duckdb.connect() as con:
+                con.execute(f"attach '{path}' as wh (read_only)")
                 return con.execute(sql, params or {}).df()
         except duckdb.IOException as exc:  # the nightly run's write lock
             if attempt == attempts - 1:
@@ -72,7 +96,7 @@ def _warehouse(sql: str, params: dict | None = None, attempts: int = 5) -> pd.Da
     return pd.DataFrame()
 
 
-@st.cache_data(ttl=CACHE_SECONDS)
+@cached
 def score_dates(model: str) -> list:
     if not has_published():
         return []
@@ -84,7 +108,7 @@ def score_dates(model: str) -> list:
     return [d.date() for d in frame.score_date]
 
 
-@st.cache_data(ttl=CACHE_SECONDS)
+@cached
 def daily_summary(model: str, threshold: float) -> pd.DataFrame:
     """Per score date: customers scored, high-risk count and share, mean score."""
     return _query(
@@ -101,7 +125,7 @@ def daily_summary(model: str, threshold: float) -> pd.DataFrame:
     )
 
 
-@st.cache_data(ttl=CACHE_SECONDS)
+@cached
 def score_histogram(model: str, score_date, bins: int = 20) -> pd.DataFrame:
     return _query(
         f"""
@@ -114,88 +138,81 @@ def score_histogram(model: str, score_date, bins: int = 20) -> pd.DataFrame:
     )
 
 
-@st.cache_data(ttl=CACHE_SECONDS)
-def customer_attributes() -> pd.DataFrame:
-    """plan, region, channel per customer (from the warehouse's customer lifetimes)."""
-    return _warehouse("select customer_id, plan, region, channel from int_customer_lifetimes")
+@cached
+def segment_values() -> dict[str, list[str]]:
+    """The plans, regions and channels customers have, for the filters."""
+    frame = _warehouse(
+        "select 'plan' as dimension, plan as value from wh.int_customer_lifetimes "
+        "union select 'region', region from wh.int_customer_lifetimes "
+        "union select 'channel', channel from wh.int_customer_lifetimes"
+    )
+    if frame.empty:
+        return {"plan": [], "region": [], "channel": []}
+    return {
+        d: sorted(frame[frame.dimension == d].value.dropna()) for d in ("plan", "region", "channel")
+    }
 
 
-@st.cache_data(ttl=CACHE_SECONDS)
+@cached
 def at_risk_customers(
     model: str, score_date, bands: tuple[str, ...], plans: tuple, regions: tuple,
     channels: tuple, limit: int = 5000,
 ) -> pd.DataFrame:  # fmt: skip
     """The highest scores of a date, filtered, with plain-words reasons."""
-    attributes = customer_attributes()
-    with duckdb.connect() as con:
-        con.register("attributes", attributes)
-        filters = ["model_name = $m", "score_date = $d", "not is_shadow"]
-        params: dict = {"m": model, "d": score_date, "limit": limit}
-        for column, values in (("risk_band", bands), ("plan", plans), ("region", regions),
-                               ("channel", channels)):  # fmt: skip
-            if values:
-                filters.append(f"{column} in (select unnest(${column}))")
-                params[column] = list(values)
-        join = "left join attributes using (customer_id)" if len(attributes) else ""
-        columns = "plan, region, channel," if len(attributes) else ""
-        return con.execute(
-            f"""
-            select customer_id, score, risk_band, {columns}
-                   array_to_string(reasons, '; ') as reasons, model_version
-            from {_published("predictions")} {join}
-            where {" and ".join(filters)}
-            order by score desc limit $limit
-            """,
-            params,
-        ).df()
+    filters = ["model_name = $m", "score_date = $d", "not is_shadow"]
+    params: dict = {"m": model, "d": score_date, "limit": limit}
+    for column, values in (("risk_band", bands), ("plan", plans), ("region", regions),
+                           ("channel", channels)):  # fmt: skip
+        if values:
+            filters.append(f"{column} in (select unnest(${column}))")
+            params[column] = list(values)
+    return _warehouse(
+        f"""
+        select customer_id, score, risk_band, plan, region, channel,
+               array_to_string(reasons, '; ') as reasons, model_version
+        from {_published("predictions")}
+        left join wh.int_customer_lifetimes using (customer_id)
+        where {" and ".join(filters)}
+        order by score desc limit $limit
+        """,
+        params,
+    )
 
 
-@st.cache_data(ttl=CACHE_SECONDS)
+@cached
 def segment_risk(model: str, score_date, threshold: float, dimension: str) -> pd.DataFrame:
     """Customers, mean score and high-risk share per segment on one score date."""
-    attributes = customer_attributes()
-    if attributes.empty:
-        return pd.DataFrame()
-    with duckdb.connect() as con:
-        con.register("attributes", attributes)
-        return con.execute(
-            f"""
-            select attributes.{dimension} as segment, count(*) as customers,
-                   avg(score) as mean_score,
-                   avg(case when score >= $t then 1 else 0 end) as high_risk_share
-            from {_published("predictions")} as p
-            join attributes using (customer_id)
-            where model_name = $m and score_date = $d and not is_shadow
-            group by all order by mean_score desc
-            """,
-            {"m": model, "d": score_date, "t": threshold},
-        ).df()
+    return _warehouse(
+        f"""
+        select customers.{dimension} as segment, count(*) as customers,
+               avg(score) as mean_score,
+               avg(case when score >= $t then 1 else 0 end) as high_risk_share
+        from {_published("predictions")} as predictions
+        join wh.int_customer_lifetimes as customers using (customer_id)
+        where model_name = $m and score_date = $d and not is_shadow
+        group by all order by mean_score desc
+        """,
+        {"m": model, "d": score_date, "t": threshold},
+    )
 
 
-@st.cache_data(ttl=CACHE_SECONDS)
+@cached
 def realized_rate_by_segment(model: str, dimension: str) -> pd.DataFrame:
     """Realized outcome rate per segment over every matured score date."""
-    attributes = customer_attributes()
-    realized = _warehouse(
-        "select customer_id, as_of_date, label from realized_labels where model_name = $m",
+    return _warehouse(
+        f"""
+        select customers.{dimension} as segment, count(*) as customer_dates,
+               avg(label) as realized_rate
+        from wh.realized_labels as labels
+        join wh.int_customer_lifetimes as customers using (customer_id)
+        where labels.model_name = $m
+        group by all order by realized_rate desc
+        """,
         {"m": model},
     )
-    if attributes.empty or realized.empty:
-        return pd.DataFrame()
-    with duckdb.connect() as con:
-        con.register("attributes", attributes)
-        con.register("realized", realized)
-        return con.execute(
-            f"""
-            select attributes.{dimension} as segment, count(*) as customer_dates,
-                   avg(label) as realized_rate
-            from realized join attributes using (customer_id)
-            group by all order by realized_rate desc
-            """
-        ).df()
 
 
-@st.cache_data(ttl=CACHE_SECONDS)
+@cached
 def history(table: str, model: str | None = None) -> pd.DataFrame:
     if not has_published(table):
         return pd.DataFrame()
@@ -206,9 +223,9 @@ def history(table: str, model: str | None = None) -> pd.DataFrame:
     )
 
 
-@st.cache_data(ttl=CACHE_SECONDS)
+@cached
 def quarantine_summary() -> pd.DataFrame:
-    return _warehouse("select * from quarantine_summary")
+    return _warehouse("select * from wh.quarantine_summary")
 
 
 def _newest(root: Path, name: str) -> Path | None:
@@ -216,7 +233,7 @@ def _newest(root: Path, name: str) -> Path | None:
     return found[-1] if found else None
 
 
-@st.cache_data(ttl=CACHE_SECONDS)
+@cached
 def last_test_results() -> tuple[pd.DataFrame, str | None]:
     """dbt's newest run_results.json: one row per test with status and failures."""
     path = _newest(settings().dbt_target_dir, "run_results.json")
@@ -238,7 +255,7 @@ def last_test_results() -> tuple[pd.DataFrame, str | None]:
     return pd.DataFrame(rows), results["metadata"].get("generated_at")
 
 
-@st.cache_data(ttl=CACHE_SECONDS)
+@cached
 def feature_catalog() -> pd.DataFrame:
     """Every feature column of every feature model version, from dbt's manifest."""
     path = _newest(settings().dbt_target_dir, "manifest.json")
@@ -268,7 +285,7 @@ def feature_catalog() -> pd.DataFrame:
     )
 
 
-@st.cache_data(ttl=CACHE_SECONDS)
+@cached
 def model_registry(model: str) -> dict:
     """Champion, challenger, alias history and per-version validation metrics from MLflow."""
     from ml import registry
@@ -298,7 +315,7 @@ def model_registry(model: str) -> dict:
     }
 
 
-@st.cache_data(ttl=CACHE_SECONDS)
+@cached
 def model_plot(run_id: str, name: str) -> str | None:
     """A plot logged with a training run (calibration, feature importance), as a local path."""
     import mlflow

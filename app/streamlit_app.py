@@ -1,6 +1,8 @@
 """Scoreline reports: `streamlit run app/streamlit_app.py` (or `make app`)."""
 
+import importlib
 import sys
+import threading
 from pathlib import Path
 
 import streamlit as st
@@ -11,6 +13,16 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 st.set_page_config(page_title="Scoreline", page_icon=":bar_chart:", layout="wide")
+
+
+@st.cache_resource
+def _preload_mlflow() -> None:
+    """Import MLflow in the background once per server: it takes seconds, and only the Model
+    health page needs it, so its first visit should not pay for it."""
+    threading.Thread(target=importlib.import_module, args=("mlflow",), daemon=True).start()
+
+
+_preload_mlflow()
 
 PAGES = Path(__file__).parent / "app_pages"
 navigation = st.navigation(

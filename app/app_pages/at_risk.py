@@ -9,14 +9,15 @@ st.title("At-risk customers")
 spec = pick_model("at_risk")
 if not nothing_published():
     score_date = pick_score_date("at_risk", spec.name)
-    attributes = data.customer_attributes()
+    values = data.segment_values()
     bands = st.sidebar.multiselect(
         "Risk band", ["high", "medium", "low"], default=["high"], key="at_risk_bands"
     )
     choices = {}
     for column in ("plan", "region", "channel"):
-        options = sorted(attributes[column].dropna().unique()) if len(attributes) else []
-        choices[column] = st.sidebar.multiselect(column.title(), options, key=f"at_risk_{column}")
+        choices[column] = st.sidebar.multiselect(
+            column.title(), values[column], key=f"at_risk_{column}"
+        )
     rows = data.at_risk_customers(
         spec.name, score_date, tuple(bands), tuple(choices["plan"]), tuple(choices["region"]),
         tuple(choices["channel"]),
@@ -28,7 +29,7 @@ if not nothing_published():
     st.dataframe(
         rows,
         hide_index=True,
-        use_container_width=True,
+        width="stretch",
         column_config={
             "score": st.column_config.ProgressColumn("score", min_value=0, max_value=1,
                                                      format="%.2f"),

@@ -16,9 +16,9 @@ else:
     right.metric("Not passing", len(failing))
     if len(failing):
         st.error("Failing tests block scoring, publishing and the Redis export.")
-        st.dataframe(failing, hide_index=True, use_container_width=True)
+        st.dataframe(failing, hide_index=True, width="stretch")
     with st.expander("All tests"):
-        st.dataframe(results, hide_index=True, use_container_width=True)
+        st.dataframe(results, hide_index=True, width="stretch")
 
 st.subheader("Quarantined raw rows")
 try:
@@ -34,4 +34,4 @@ else:
     ].sum()
     st.bar_chart(by_reason, x="reject_reason", y="rejected_rows", color="table_name",
                  horizontal=True)  # fmt: skip
-    st.dataframe(quarantine, hide_index=True, use_container_width=True)
+    st.dataframe(quarantine, hide_index=True, width="stretch")

@@ -41,7 +41,7 @@ if not nothing_published("drift_history"):
                                               tooltip=["score_date", "measure", "value"])
             + base.mark_rule(strokeDash=[4, 4]).encode(y="threshold:Q", color="measure:N")
         ).facet(row="measure:N").resolve_scale(y="independent"),
-        use_container_width=True,
+        width="stretch",
     )  # fmt: skip
 
     features = data.history("feature_drift", spec.name)
@@ -52,7 +52,7 @@ if not nothing_published("drift_history"):
             "value", ascending=False
         ),
         hide_index=True,
-        use_container_width=True,
+        width="stretch",
     )
     st.subheader("Latest Evidently report")
     try:

@@ -28,6 +28,6 @@ st.caption(
 st.dataframe(
     shown[["feature", "type", "window", "owner", "description"]],
     hide_index=True,
-    use_container_width=True,
+    width="stretch",
     column_config={"description": st.column_config.TextColumn(width="large")},
 )

@@ -33,15 +33,15 @@ if performance.empty:
     st.caption("Realized metrics appear once a score date's label window has passed.")
 else:
     st.dataframe(performance.drop(columns=["model_name"]), hide_index=True,
-                 use_container_width=True)  # fmt: skip
+                 width="stretch")  # fmt: skip
 
 st.subheader("Champion and challenger history")
 history = pd.DataFrame(registry["history"])
 if history.empty:
     st.caption("No alias moves recorded.")
 else:
-    st.dataframe(history.iloc[::-1], hide_index=True, use_container_width=True)
-st.dataframe(versions.drop(columns=["run_id"]), hide_index=True, use_container_width=True)
+    st.dataframe(history.iloc[::-1], hide_index=True, width="stretch")
+st.dataframe(versions.drop(columns=["run_id"]), hide_index=True, width="stretch")
 
 champion = next((v for v in registry["versions"] if v["version"] == registry["champion"]), None)
 if champion:
@@ -50,4 +50,4 @@ if champion:
     for column, plot in ((left, "calibration.png"), (right, "feature_importance.png")):
         path = data.model_plot(champion["run_id"], plot)
         if path:
-            column.image(path, use_container_width=True)
+            column.image(path, width="stretch")

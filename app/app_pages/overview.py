@@ -42,7 +42,7 @@ if not nothing_published():
             ),
             tooltip=["score_bin", "risk_band", "customers"],
         ),  # fmt: skip
-        use_container_width=True,
+        width="stretch",
     )
     st.subheader("High-risk share over score dates")
     st.line_chart(summary.set_index("score_date")[["high_risk_share"]], y_label="share")

@@ -18,10 +18,10 @@ if not nothing_published():
         st.stop()
     st.subheader(f"Risk by {dimension} on {score_date}")
     st.bar_chart(risk.set_index("segment")[["high_risk_share"]], y_label="high-risk share")
-    st.dataframe(risk, hide_index=True, use_container_width=True)
+    st.dataframe(risk, hide_index=True, width="stretch")
     st.subheader(f"Realized {spec.name} rate by {dimension}")
     if realized.empty:
         st.info("No score date has a matured label window yet (it takes the label horizon).")
     else:
         st.bar_chart(realized.set_index("segment")[["realized_rate"]], y_label="realized rate")
-        st.dataframe(realized, hide_index=True, use_container_width=True)
+        st.dataframe(realized, hide_index=True, width="stretch")

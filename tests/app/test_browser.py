@@ -28,7 +28,7 @@ PAGES = {
     "model_health": "Champion and challenger history",
     "drift": "Drift history",
     "data_quality": "Quarantined raw rows",
-    "feature_catalog": "days_since_last_event",
+    "feature_catalog": "columns of customer_features",
 }
 
 
@@ -78,13 +78,16 @@ def browser_page():
 
 @pytest.mark.parametrize("name", PAGES)
 def test_each_page_renders_in_a_real_browser(name, served_app, browser_page):
-    browser_page.goto(f"{served_app}/{name}", wait_until="networkidle")
+    # The default page lives at the root; the others at their url_path.
+    path = "" if name == "overview" else name
+    browser_page.goto(f"{served_app}/{path}", wait_until="networkidle")
     browser_page.get_by_text(PAGES[name], exact=False).first.wait_for(timeout=60_000)
     # Streamlit shows a status widget while a script runs; wait for it to finish drawing.
     browser_page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
     )
     assert not browser_page.get_by_test_id("stException").count(), f"{name} raised"
+    assert not browser_page.get_by_text("Page not found").count(), f"{name}: no such page"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     browser_page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
     assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000

@@ -19,6 +19,13 @@ PAGES = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _no_inherited_mlflow_store(monkeypatch):
+    # MLflow's set_tracking_uri exports MLFLOW_TRACKING_URI, which Settings honours; earlier
+    # tests in this process set it, and the app must find its store from the data dir alone.
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+
+
 def _render(page: str) -> AppTest:
     app = AppTest.from_file(APP, default_timeout=60)
     app.switch_page(f"app_pages/{page}.py")

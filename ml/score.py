@@ -87,6 +87,12 @@ def read_scoring_input(
     return frame
 
 
+def scoring_input_rows(settings: Settings, spec: ModelSpec) -> int:
+    """Rows in the spec's scoring input: the active customers an independent check expects."""
+    with connect_read_only(settings) as con:
+        return con.execute(f"select count(*) from {spec.scoring_input_model}").fetchone()[0]
+
+
 def predict(
     spec: ModelSpec, loaded: LoadedModel, frame: pd.DataFrame, shadow: bool
 ) -> pd.DataFrame:

@@ -194,6 +194,17 @@ def require_raw_day(settings: Settings, day: date) -> None:
         )
 
 
+def check_build_inputs(settings: Settings, plan: BuildPlan, score_date: date | None):
+    """The raw days a build will read exist (the newest one included) and keep the contract.
+
+    Raises:
+        RawContractError: a day is missing or a file breaks the contract; names file and column.
+    """
+    if score_date is not None:
+        require_raw_day(settings, score_date - timedelta(days=1))
+    return check_raw_files(settings.raw_dir, since=plan.since, until=score_date)
+
+
 def build_warehouse(
     settings: Settings,
     score_date: date | None = None,
@@ -220,9 +231,7 @@ def build_warehouse(
         DbtError: a model or a contract test failed.
     """
     plan = plan_build(score_date, last_loaded_date(settings), full_refresh, reload_from_date)
-    if score_date is not None:
-        require_raw_day(settings, score_date - timedelta(days=1))
-    check_raw_files(settings.raw_dir, since=plan.since, until=score_date)
+    check_build_inputs(settings, plan, score_date)
     args = ["build"]
     if full_refresh:
         args.append("--full-refresh")

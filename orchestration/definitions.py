@@ -29,7 +29,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         for asset in model_assets(spec, nightly_dbt, training_dbt, partitions)
     ]
     assets.append(realized_performance_asset(specs, partitions))
-    job_defs = jobs(specs, nightly_dbt, training_dbt, partitions)
+    job_defs = jobs(specs, nightly_dbt, training_dbt)
     own = dg.Definitions(
         assets=assets,
         jobs=job_defs,

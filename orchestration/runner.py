@@ -13,7 +13,7 @@ import dagster as dg
 from tqdm import tqdm
 
 from ml.config import Settings
-from orchestration.defs.automation import NIGHTLY_JOB, WAREHOUSE_JOB, training_job_name
+from orchestration.defs.automation import NIGHTLY_JOB, training_job_name
 
 # One run at a time: DuckDB takes one writing process, and a backfill is a queue of nights.
 INSTANCE_CONFIG = """\
@@ -109,6 +109,3 @@ def ensure_champions(settings: Settings, who: str, why: str) -> list[str]:
                 registry.move_alias(client, spec, registry.CHAMPION, version, who, why)
                 done.append(f"{spec.name} v{version}")
     return done
-
-
-__all__ = ["WAREHOUSE_JOB", "NIGHTLY_JOB", "run_job", "run_nights", "train_all", "instance_for"]

@@ -23,7 +23,6 @@ def jobs(
     specs: list[ModelSpec],
     nightly_dbt: dg.AssetsDefinition,
     training_dbt: dg.AssetsDefinition,
-    partitions: dg.PartitionsDefinition,
 ) -> list:
     nightly = dg.define_asset_job(
         NIGHTLY_JOB,

@@ -17,12 +17,12 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from dagster_dbt.asset_utils import get_manifest_and_translator_from_dbt_assets
 
 from ml.config import Settings
-from ml.raw_contract import RawContractError, check_raw_files
+from ml.raw_contract import RawContractError
 from ml.warehouse import (
+    check_build_inputs,
     dbt_executable,
     last_loaded_date,
     plan_build,
-    require_raw_day,
     run_dbt,
 )
 from orchestration.defs.partitions import ONE_RUN_PER_DATE, daily_partitions, partition_date
@@ -90,8 +90,7 @@ def dbt_definitions(settings: Settings) -> tuple[dg.Definitions, dg.AssetsDefini
         score_date = partition_date(context)
         plan = plan_build(score_date, last_loaded_date(current))
         try:
-            require_raw_day(current, score_date - timedelta(days=1))
-            checked = check_raw_files(current.raw_dir, since=plan.since, until=score_date)
+            checked = check_build_inputs(current, plan, score_date)
         except RawContractError as exc:
             raise dg.Failure(description=str(exc)) from exc
         context.log.info(f"raw contract holds for {checked.files_checked} files; vars {plan.vars}")

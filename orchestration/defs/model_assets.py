@@ -28,7 +28,7 @@ from ml.publish import (
 )
 from ml.redis_export import RedisExportError, export_high_risk, high_risk_rows, live_key
 from ml.registry import RegistryError
-from ml.score import ScoringInputError, read_scoring_input, score
+from ml.score import ScoringInputError, read_scoring_input, score, scoring_input_rows
 from ml.specs import ModelSpec
 from ml.train import train_and_register
 from orchestration.defs.dbt_models import asset_key_for_relation
@@ -120,7 +120,7 @@ def model_assets(
         active = int((~result.predictions.is_shadow).sum())
         outcomes = check_predictions(
             result.predictions,
-            len(read_scoring_input(settings, spec, score_date)),
+            scoring_input_rows(settings, spec),
             spec.high_risk_threshold,
             _previous_high_risk_share(settings, spec, score_date),
         )

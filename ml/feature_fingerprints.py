@@ -1,7 +1,9 @@
 """Fingerprints of released feature versions: a version's logic may never change in place.
 
 A fingerprint hashes the model's SQL, the source of every project macro it calls (recursively:
-dagster-dbt's code version misses macros, this does not) and its contract columns. The
+dagster-dbt's code version misses macros, this does not), the SQL of every upstream model tagged
+`feature_logic` (shared feature computations such as the activity windows) with its macros, and
+its contract columns. The
 committed file `dbt_project/feature_fingerprints.json` holds one per released version;
 `scoreline fingerprints --update` rewrites it, which is the explicit, reviewed act of release.
 """
@@ -15,6 +17,7 @@ from pathlib import Path
 FINGERPRINTS_FILE = Path("dbt_project") / "feature_fingerprints.json"
 FEATURE_PATH_PREFIX = "features/"
 PROJECT = "scoreline"
+FEATURE_LOGIC_TAG = "feature_logic"
 
 
 def _macro_closure(manifest: dict, macro_ids: list[str]) -> list[str]:
@@ -27,6 +30,23 @@ def _macro_closure(manifest: dict, macro_ids: list[str]) -> list[str]:
         seen.add(macro_id)
         stack.extend(manifest["macros"][macro_id]["depends_on"]["macros"])
     return sorted(seen)
+
+
+def _feature_logic_ancestors(manifest: dict, node: dict) -> list[str]:
+    """Upstream project models tagged `feature_logic`, found through any depth of refs."""
+    found: set[str] = set()
+    seen: set[str] = set()
+    stack = list(node["depends_on"]["nodes"])
+    while stack:
+        unique_id = stack.pop()
+        if unique_id in seen or unique_id not in manifest["nodes"]:
+            continue
+        seen.add(unique_id)
+        parent = manifest["nodes"][unique_id]
+        if FEATURE_LOGIC_TAG in parent.get("tags", []):
+            found.add(unique_id)
+        stack.extend(parent["depends_on"]["nodes"])
+    return sorted(found)
 
 
 def compute_fingerprints(manifest: dict) -> dict[str, str]:
@@ -48,7 +68,13 @@ def compute_fingerprints(manifest: dict) -> dict[str, str]:
         ):
             continue
         digest = hashlib.sha256(node["raw_code"].encode())
-        for macro_id in _macro_closure(manifest, node["depends_on"]["macros"]):
+        macro_ids = list(node["depends_on"]["macros"])
+        for ancestor_id in _feature_logic_ancestors(manifest, node):
+            ancestor = manifest["nodes"][ancestor_id]
+            digest.update(ancestor_id.encode())
+            digest.update(ancestor["raw_code"].encode())
+            macro_ids += ancestor["depends_on"]["macros"]
+        for macro_id in _macro_closure(manifest, macro_ids):
             digest.update(macro_id.encode())
             digest.update(manifest["macros"][macro_id]["macro_sql"].encode())
         for name, column in sorted(node["columns"].items()):

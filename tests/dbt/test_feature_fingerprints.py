@@ -43,6 +43,17 @@ def test_editing_a_shared_macro_changes_every_version_that_calls_it(manifest):
     assert len(problems) == 2 and all("new version" in p for p in problems)
 
 
+def test_editing_shared_feature_logic_upstream_changes_every_version_reading_it(manifest):
+    before = compute_fingerprints(manifest)
+    edited = copy.deepcopy(manifest)
+    windows = edited["nodes"]["model.scoreline.int_customer_activity_windows"]
+    assert "feature_logic" in windows["tags"]
+    windows["raw_code"] = windows["raw_code"].replace("'event_count', 7)", "'event_count', 6)")
+    assert windows["raw_code"] != manifest["nodes"][windows["unique_id"]]["raw_code"]
+    problems = changed_versions(before, compute_fingerprints(edited))
+    assert len(problems) == 2 and all("new version" in p for p in problems)
+
+
 def test_changing_a_contract_type_changes_the_fingerprint(manifest):
     edited = copy.deepcopy(manifest)
     node = edited["nodes"]["model.scoreline.customer_features.v1"]

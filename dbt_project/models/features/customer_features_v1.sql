@@ -1,7 +1,6 @@
 {#- Customer features as of a date, v1: one row per customer per as-of date on the feature spine.
     Released: logic is frozen (see feature_fingerprints.json); change it in a new version. -#}
 {%- set first_date = first_as_of_date_to_build() %}
-{%- set lookback = var('feature_lookback_days') %}
 
 with
 
@@ -14,28 +13,9 @@ customers as (
     select * from {{ ref('int_customer_lifetimes') }}
 ),
 
-activity as (
-    select * from {{ ref('int_events_aggregated_to_customer_days') }}
-    {% if first_date -%}
-    {#- a night reads only the lookback window, so its cost stays flat as history grows #}
-    where activity_date >= {{ dbt.dateadd('day', -lookback, first_date) }}
-    {%- endif %}
-),
-
 activity_windows as (
-    {{ customer_activity_windows('spine', 'activity', [
-        ('events_last_7d', 'event_count', 7),
-        ('events_last_30d', 'event_count', 30),
-        ('events_last_90d', 'event_count', 90),
-        ('logins_last_7d', 'login_count', 7),
-        ('logins_last_30d', 'login_count', 30),
-        ('sessions_last_30d', 'session_count', 30),
-        ('session_seconds_last_30d', 'session_seconds', 30),
-        ('purchases_last_30d', 'purchase_count', 30),
-        ('purchase_amount_last_30d', 'purchase_amount', 30),
-        ('support_tickets_last_30d', 'support_ticket_count', 30),
-        ('failed_payments_last_90d', 'failed_payment_count', 90),
-    ], lookback) }}
+    select * from {{ ref('int_customer_activity_windows') }}
+    {% if first_date %}where as_of_date >= {{ first_date }}{% endif %}
 ),
 
 features as (

@@ -3,7 +3,6 @@
     price rises applied) instead of the signup price; adds `sessions_last_7d` and
     `engagement_trend_7d_vs_30d`. Released: logic is frozen (see feature_fingerprints.json). -#}
 {%- set first_date = first_as_of_date_to_build() %}
-{%- set lookback = var('feature_lookback_days') %}
 
 with
 
@@ -20,29 +19,9 @@ plan_changes as (
     select * from {{ ref('int_plan_changes') }}
 ),
 
-activity as (
-    select * from {{ ref('int_events_aggregated_to_customer_days') }}
-    {% if first_date -%}
-    {#- a night reads only the lookback window, so its cost stays flat as history grows #}
-    where activity_date >= {{ dbt.dateadd('day', -lookback, first_date) }}
-    {%- endif %}
-),
-
 activity_windows as (
-    {{ customer_activity_windows('spine', 'activity', [
-        ('events_last_7d', 'event_count', 7),
-        ('events_last_30d', 'event_count', 30),
-        ('events_last_90d', 'event_count', 90),
-        ('logins_last_7d', 'login_count', 7),
-        ('logins_last_30d', 'login_count', 30),
-        ('sessions_last_7d', 'session_count', 7),
-        ('sessions_last_30d', 'session_count', 30),
-        ('session_seconds_last_30d', 'session_seconds', 30),
-        ('purchases_last_30d', 'purchase_count', 30),
-        ('purchase_amount_last_30d', 'purchase_amount', 30),
-        ('support_tickets_last_30d', 'support_ticket_count', 30),
-        ('failed_payments_last_90d', 'failed_payment_count', 90),
-    ], lookback) }}
+    select * from {{ ref('int_customer_activity_windows') }}
+    {% if first_date %}where as_of_date >= {{ first_date }}{% endif %}
 ),
 
 plan_changes_before_as_of_date as (

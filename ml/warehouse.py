@@ -34,10 +34,27 @@ def dbt_executable() -> str:
     return str(local) if local.exists() else (shutil.which("dbt") or "dbt")
 
 
+# Per-run settings read by the `run_setting` macro. They reach dbt as SCORELINE_<NAME>
+# environment variables, not --vars: changed vars force a full re-parse of the project.
+RUN_SETTINGS = ("score_date", "reload_from_date", "tests_since")
+
+
+def run_settings_env(values: dict[str, object] | None) -> dict[str, str | None]:
+    """Environment for one dbt run's settings; None unsets a setting left from another run."""
+    values = values or {}
+    unknown = set(values) - set(RUN_SETTINGS)
+    if unknown:
+        raise ValueError(f"unknown dbt run settings {sorted(unknown)}; known: {RUN_SETTINGS}")
+    return {
+        f"SCORELINE_{name.upper()}": (str(values[name]) if name in values else None)
+        for name in RUN_SETTINGS
+    }
+
+
 def dbt_vars(
     score_date: date | None = None, reload_from_date: date | None = None, **extra: object
 ) -> dict[str, object]:
-    """The `--vars` for one run: only what is set, so dbt_project.yml defaults apply otherwise."""
+    """The settings of one run: only what is set, so dbt_project.yml defaults apply otherwise."""
     values: dict[str, object] = dict(extra)
     if score_date is not None:
         values["score_date"] = score_date.isoformat()
@@ -67,7 +84,7 @@ def run_dbt(
     Args:
         settings: Paths; sets SCORELINE_RAW_DIR / SCORELINE_WAREHOUSE / DBT_* for dbt.
         args: dbt arguments, e.g. ["build", "--exclude", "tag:training"].
-        vars: Values for `--vars`.
+        vars: Per-run settings (RUN_SETTINGS), passed as environment variables.
         capture: Capture output instead of streaming it to the terminal.
 
     Returns:
@@ -78,9 +95,12 @@ def run_dbt(
     """
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     command = [dbt_executable(), *args]
-    if vars:
-        command += ["--vars", json.dumps(vars)]
     env = {**os.environ, **settings.dbt_env()}
+    for key, value in run_settings_env(vars).items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
     started = time.perf_counter()
     with tempfile.TemporaryFile("w+") as out:
         process = subprocess.Popen(
@@ -146,7 +166,7 @@ def last_loaded_date(settings: Settings) -> date | None:
 
 @dataclass(frozen=True)
 class BuildPlan:
-    """What one `dbt build` reads and the `--vars` that say so."""
+    """What one `dbt build` reads and the run settings that say so."""
 
     since: date | None  # first raw day to check and load (None: all history)
     vars: dict[str, object]

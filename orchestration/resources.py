@@ -18,7 +18,7 @@ from pydantic import Field
 
 from ml import redis_export
 from ml.config import Settings
-from ml.warehouse import connect_read_only
+from ml.warehouse import connect_read_only, run_settings_env
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -38,12 +38,20 @@ class WarehouseResource(dg.ConfigurableResource):
         return connect_read_only(self.settings())
 
     @contextmanager
-    def dbt_environment(self):
-        """The variables dbt's profile and sources read, set for the dbt subprocess."""
+    def dbt_environment(self, run_settings: dict[str, object] | None = None):
+        """The variables dbt's profile and sources read, and this run's settings (score date,
+        reload, tests scope; see ml.warehouse.RUN_SETTINGS), set for the dbt subprocess."""
         # dagster-dbt puts each invocation in its own folder under DBT_TARGET_PATH.
-        values = self.settings().dbt_env()
+        values: dict[str, str | None] = {
+            **self.settings().dbt_env(),
+            **run_settings_env(run_settings),
+        }
         previous = {key: os.environ.get(key) for key in values}
-        os.environ.update(values)
+        for key, value in values.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
         try:
             yield
         finally:

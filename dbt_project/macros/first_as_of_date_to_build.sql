@@ -4,8 +4,8 @@
     {%- if not is_incremental() or not execute -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- if var('reload_from_date') -%}
-        {{ return("cast('" ~ var('reload_from_date') ~ "' as date)") }}
+    {%- if run_setting('reload_from_date') -%}
+        {{ return("cast('" ~ run_setting('reload_from_date') ~ "' as date)") }}
     {%- endif -%}
     {%- set newest = run_query("select max(as_of_date) from " ~ this).columns[0].values()[0] -%}
     {%- if newest is none -%}

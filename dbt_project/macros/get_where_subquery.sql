@@ -5,7 +5,7 @@
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where') -%}
     {%- if where -%}
-        {%- set since = var('tests_since', none) -%}
+        {%- set since = run_setting('tests_since') -%}
         {%- set where = where
             | replace('__loaded_this_run__', "loaded_date >= cast('" ~ since ~ "' as date)" if since else 'true')
             | replace('__as_of_built_this_run__', "as_of_date > cast('" ~ since ~ "' as date)" if since else 'true') -%}
@@ -16,6 +16,6 @@
 
 {#- The same scoping for singular tests, which take no `where` config. -#}
 {% macro as_of_built_this_run() -%}
-    {%- set since = var('tests_since', none) -%}
+    {%- set since = run_setting('tests_since') -%}
     {{ "as_of_date > cast('" ~ since ~ "' as date)" if since else 'true' }}
 {%- endmacro %}

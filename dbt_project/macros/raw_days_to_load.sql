@@ -9,8 +9,8 @@
 {% macro raw_days_to_load(column) %}
     {{ column }} < {{ score_date() }}
     {%- if is_incremental() %}
-        {%- if var('reload_from_date') %}
-    and {{ column }} >= cast('{{ var("reload_from_date") }}' as date)
+        {%- if run_setting('reload_from_date') %}
+    and {{ column }} >= cast('{{ run_setting("reload_from_date") }}' as date)
         {%- elif execute %}
             {%- set watermark = adapter.get_relation(this.database, this.schema, 'raw_row_reconciliation') %}
             {%- if watermark is not none %}

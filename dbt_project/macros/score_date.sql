@@ -1,7 +1,7 @@
 {#- The as-of date of this run: the `score_date` var, else the day after the newest raw day. -#}
 {% macro score_date() %}
-    {%- if var('score_date') -%}
-        cast('{{ var("score_date") }}' as date)
+    {%- if run_setting('score_date') -%}
+        cast('{{ run_setting("score_date") }}' as date)
     {%- elif execute -%}
         {%- set newest = run_query("select max(day) from " ~ source('app', 'customers')).columns[0].values()[0] -%}
         {%- if newest is none -%}

@@ -6,7 +6,6 @@ built when a model retrains. A failing feature contract fails the dbt step, so s
 publishing and the Redis export of that run never start.
 """
 
-import json
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -93,9 +92,11 @@ def dbt_definitions(settings: Settings) -> tuple[dg.Definitions, dg.AssetsDefini
             checked = check_build_inputs(current, plan, score_date)
         except RawContractError as exc:
             raise dg.Failure(description=str(exc)) from exc
-        context.log.info(f"raw contract holds for {checked.files_checked} files; vars {plan.vars}")
-        with warehouse.dbt_environment():
-            yield from dbt.cli(["build", "--vars", json.dumps(plan.vars)], context=context).stream()
+        context.log.info(
+            f"raw contract holds for {checked.files_checked} files; run settings {plan.vars}"
+        )
+        with warehouse.dbt_environment(plan.vars):
+            yield from dbt.cli(["build"], context=context).stream()
 
     @dbt_assets(
         manifest=project.manifest_path,
@@ -115,8 +116,8 @@ def dbt_definitions(settings: Settings) -> tuple[dg.Definitions, dg.AssetsDefini
             raise dg.Failure(description="the warehouse is empty: run the nightly job first")
         # Labels ripen against what is loaded, not against raw folders that may run ahead.
         values = {"score_date": (loaded + timedelta(days=1)).isoformat()}
-        with warehouse.dbt_environment():
-            yield from dbt.cli(["build", "--vars", json.dumps(values)], context=context).stream()
+        with warehouse.dbt_environment(values):
+            yield from dbt.cli(["build"], context=context).stream()
 
     definitions = dg.Definitions(
         assets=[nightly_dbt_models, training_dbt_models],

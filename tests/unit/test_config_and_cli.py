@@ -10,7 +10,7 @@ import pytest
 from ml.cli import build_parser, main
 from ml.config import PROJECT_DIR, Settings
 from ml.generate import DriftScenario
-from ml.warehouse import dbt_vars
+from ml.warehouse import dbt_vars, run_settings_env
 
 
 def test_every_path_defaults_under_one_data_directory():
@@ -49,6 +49,17 @@ def test_environment_overrides_each_path(tmp_path):
 )
 def test_dbt_vars_carry_only_what_is_set(kwargs, expected):
     assert dbt_vars(**kwargs) == expected
+
+
+def test_run_settings_become_environment_and_unset_the_ones_not_given():
+    env = run_settings_env({"score_date": "2026-05-01"})
+    assert env == {
+        "SCORELINE_SCORE_DATE": "2026-05-01",
+        "SCORELINE_RELOAD_FROM_DATE": None,
+        "SCORELINE_TESTS_SINCE": None,
+    }
+    with pytest.raises(ValueError, match="unknown dbt run settings"):
+        run_settings_env({"scoredate": "2026-05-01"})
 
 
 @pytest.mark.parametrize("text", ["price_increase", "teleport@2026-01-01", "new_channel@01/02"])

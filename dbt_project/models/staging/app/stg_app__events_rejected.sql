@@ -1,11 +1,14 @@
 {#- Quarantined event rows with the reason, for the load days of this run. Every raw row is
     classified here and only here; clean events are the typed rows this table does not hold.
     Incremental on load day, so a night classifies one new day folder. -#}
+{#- append_new_columns: a warehouse built before source_row existed gains the column (null
+    for old rows, which no night reads again) instead of failing the clean view's anti-join. -#}
 {{
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='loaded_date',
+        on_schema_change='append_new_columns',
     )
 }}
 

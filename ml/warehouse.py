@@ -13,7 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -49,6 +49,15 @@ def run_settings_env(values: dict[str, object] | None) -> dict[str, str | None]:
         f"SCORELINE_{name.upper()}": (str(values[name]) if name in values else None)
         for name in RUN_SETTINGS
     }
+
+
+def update_environment(env: MutableMapping[str, str], values: Mapping[str, str | None]) -> None:
+    """Set each value in `env`; None removes the variable."""
+    for key, value in values.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
 
 
 def dbt_vars(
@@ -96,11 +105,7 @@ def run_dbt(
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     command = [dbt_executable(), *args]
     env = {**os.environ, **settings.dbt_env()}
-    for key, value in run_settings_env(vars).items():
-        if value is None:
-            env.pop(key, None)
-        else:
-            env[key] = value
+    update_environment(env, run_settings_env(vars))
     started = time.perf_counter()
     with tempfile.TemporaryFile("w+") as out:
         process = subprocess.Popen(

@@ -18,7 +18,7 @@ from pydantic import Field
 
 from ml import redis_export
 from ml.config import Settings
-from ml.warehouse import connect_read_only, run_settings_env
+from ml.warehouse import connect_read_only, run_settings_env, update_environment
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -47,19 +47,11 @@ class WarehouseResource(dg.ConfigurableResource):
             **run_settings_env(run_settings),
         }
         previous = {key: os.environ.get(key) for key in values}
-        for key, value in values.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        update_environment(os.environ, values)
         try:
             yield
         finally:
-            for key, value in previous.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
+            update_environment(os.environ, previous)
 
 
 class MlflowResource(dg.ConfigurableResource):

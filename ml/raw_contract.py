@@ -173,6 +173,7 @@ def check_raw_files(
                 f"{by_text[False][0]}): all days are read as one table, so give the column "
                 "one type in every file"
             )
+    problems += _mixed_customer_id_kinds(text_files)
     if problems:
         shown = "\n  ".join(problems[:20])
         more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
@@ -181,6 +182,32 @@ def check_raw_files(
             "See the README section 'Raw input contract' for each table's columns and types."
         )
     return RawCheck(files_checked=files, days=tuple(day for day, _ in folders))
+
+
+def _mixed_customer_id_kinds(text_files: dict[tuple[str, str], dict[bool, list[Path]]]) -> list[str]:
+    """customer_id must be text in every table or integer in every table.
+
+    The warehouse keeps ids in their raw type (integers join and group a third faster than
+    text), so an integer id in one table and a text id in another would not join.
+    """
+    kinds = {
+        table: next(iter(by_text))
+        for (table, column), by_text in text_files.items()
+        if column == "customer_id" and len(by_text) == 1  # mixed within a table: reported above
+    }
+    if len(set(kinds.values())) < 2:
+        return []
+    example = {
+        is_text: text_files[(table, "customer_id")][is_text][0]
+        for table, is_text in kinds.items()
+    }
+    text_tables = sorted(table for table, is_text in kinds.items() if is_text)
+    typed_tables = sorted(table for table, is_text in kinds.items() if not is_text)
+    return [
+        f"customer_id is text in {', '.join(text_tables)} (e.g. {example[True]}) but an integer "
+        f"in {', '.join(typed_tables)} (e.g. {example[False]}): the tables join on it, so give it "
+        "one type in every table"
+    ]
 
 
 def _describe(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[list[str], list[str]]:

@@ -18,7 +18,7 @@ customers as (
 labelled as (
     select
         -- ids
-        spine.customer_id,
+        {{ published_customer_id('spine.customer_id') }} as customer_id,
         -- numerics
         cast(
             case

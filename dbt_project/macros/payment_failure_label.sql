@@ -30,7 +30,7 @@ failures_in_window as (
 labelled as (
     select
         -- ids
-        spine.customer_id,
+        {{ published_customer_id('spine.customer_id') }} as customer_id,
         -- numerics
         cast(case when failures_in_window.customer_id is not null then 1 else 0 end as integer)
             as label,

@@ -21,7 +21,7 @@ activity_windows as (
 features as (
     select
         -- ids
-        spine.customer_id,
+        {{ published_customer_id('spine.customer_id') }} as customer_id,
         -- strings
         customers.plan,
         customers.region,

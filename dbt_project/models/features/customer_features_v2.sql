@@ -31,7 +31,8 @@ plan_changes_before_as_of_date as (
         plan_changes.new_monthly_price,
         row_number() over (
             partition by spine.customer_id, spine.as_of_date
-            order by plan_changes.changed_at desc, plan_changes.event_id desc
+            {#- ties broken on the id as text, as when released (ids were text in the warehouse then) #}
+            order by plan_changes.changed_at desc, cast(plan_changes.event_id as {{ dbt.type_string() }}) desc
         ) as recency_rank
     from spine
     inner join plan_changes
@@ -49,7 +50,7 @@ current_prices as (
 features as (
     select
         -- ids
-        spine.customer_id,
+        {{ published_customer_id('spine.customer_id') }} as customer_id,
         -- strings
         customers.plan,
         customers.region,

@@ -6,8 +6,11 @@
 {{ config(tags=['monitoring']) }}
 {%- set published = source('published', 'predictions') %}
 
-{%- set scored = "(select distinct customer_id, score_date as as_of_date from " ~ published
-    ~ " where not is_shadow and model_name = '%s' and score_date >= "
+{#- Published ids are text; the label macros join warehouse tables, which keep the raw id type. #}
+{%- set scored = "(select distinct customers.customer_id, published.score_date as as_of_date from "
+    ~ published ~ " as published inner join " ~ ref('int_customer_lifetimes') ~ " as customers on "
+    ~ "published.customer_id = " ~ published_customer_id('customers.customer_id')
+    ~ " where not published.is_shadow and published.model_name = '%s' and published.score_date >= "
     ~ dbt.dateadd('day', -var('realized_lookback_days'), score_date()) ~ ")" %}
 
 with

@@ -11,8 +11,8 @@ customers as (
 
 typed as (
     select
-        -- ids
-        cast(source.customer_id as {{ dbt.type_string() }}) as customer_id,
+        -- ids: raw type (integer or text; see published_customer_id)
+        source.customer_id,
         -- strings
         cast(source.reason as {{ dbt.type_string() }}) as cancel_reason,
         -- dates

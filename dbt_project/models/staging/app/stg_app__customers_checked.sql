@@ -8,8 +8,8 @@ source as (
 
 typed as (
     select
-        -- ids
-        cast(customer_id as {{ dbt.type_string() }}) as customer_id,
+        -- ids: raw type (integer or text; see published_customer_id)
+        customer_id,
         -- strings
         lower(trim(cast(plan as {{ dbt.type_string() }}))) as plan,
         lower(trim(cast(region as {{ dbt.type_string() }}))) as region,

@@ -14,9 +14,9 @@ source as (
 
 typed as (
     select
-        -- ids
-        cast(event_id as {{ dbt.type_string() }}) as event_id,
-        cast(customer_id as {{ dbt.type_string() }}) as customer_id,
+        -- ids: raw type (integer or text; see published_customer_id)
+        event_id,
+        customer_id,
         -- strings
         lower(trim(cast(event_type as {{ dbt.type_string() }}))) as event_type,
         -- numerics

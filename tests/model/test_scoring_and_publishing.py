@@ -95,8 +95,10 @@ def test_a_scoring_input_that_fails_its_contract_publishes_nothing(published, tm
     broken = replace(published, warehouse_path=tmp_path / "broken.duckdb")
     shutil.copy(published.warehouse_path, broken.warehouse_path)
     with duckdb.connect(str(broken.warehouse_path)) as con:
+        # the scoring input is a view over the feature table: duplicate three of its rows there
         con.execute(
-            "insert into customer_scoring_input_v2 select * from customer_scoring_input_v2 limit 3"
+            "insert into customer_features_v2 select * from customer_features_v2 "
+            "where as_of_date = (select max(as_of_date) from customer_scoring_input_v2) limit 3"
         )
     before = _published(published)
     with pytest.raises(ScoringInputError, match="3 duplicate customer_id"):

@@ -176,6 +176,12 @@ class BuildPlan:
     since: date | None  # first raw day to check and load (None: all history)
     vars: dict[str, object]
 
+    @property
+    def build_flags(self) -> tuple[str, ...]:
+        """dbt build flags: unit tests check SQL logic, not data, so only full builds (and CI)
+        run them; a night would spend a second of its critical path re-proving unchanged code."""
+        return () if self.since is None else ("--exclude-resource-type", "unit_test")
+
 
 def plan_build(
     score_date: date | None,
@@ -257,7 +263,7 @@ def build_warehouse(
     """
     plan = plan_build(score_date, last_loaded_date(settings), full_refresh, reload_from_date)
     check_build_inputs(settings, plan, score_date)
-    args = ["build"]
+    args = ["build", *plan.build_flags]
     if full_refresh:
         args.append("--full-refresh")
     # monitoring models read published predictions: the realized-performance step builds them

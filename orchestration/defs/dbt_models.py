@@ -96,7 +96,7 @@ def dbt_definitions(settings: Settings) -> tuple[dg.Definitions, dg.AssetsDefini
             f"raw contract holds for {checked.files_checked} files; run settings {plan.vars}"
         )
         with warehouse.dbt_environment(plan.vars):
-            yield from dbt.cli(["build"], context=context).stream()
+            yield from dbt.cli(["build", *plan.build_flags], context=context).stream()
 
     @dbt_assets(
         manifest=project.manifest_path,

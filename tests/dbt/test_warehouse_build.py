@@ -15,6 +15,7 @@ def test_small_generated_data_builds_with_every_contract_test_passing(built_sett
     statuses = {r["unique_id"]: r["status"] for r in results["results"]}
     tests = [uid for uid in statuses if uid.startswith(("test.", "unit_test."))]
     assert len(tests) > 100, "the feature contracts should be well over a hundred tests"
+    assert any(uid.startswith("unit_test.") for uid in tests), "full builds run the unit tests"
     assert {s for s in statuses.values()} <= {"success", "pass"}, statuses
 
 

@@ -10,7 +10,7 @@ import pytest
 from ml.cli import build_parser, main
 from ml.config import PROJECT_DIR, Settings
 from ml.generate import DriftScenario
-from ml.warehouse import dbt_vars, run_settings_env
+from ml.warehouse import dbt_vars, plan_build, run_settings_env
 
 
 def test_every_path_defaults_under_one_data_directory():
@@ -80,3 +80,11 @@ def test_every_subcommand_has_help(capsys):
             main([name, "--help"])
         assert exit_.value.code == 0
         assert "usage: scoreline " + name in capsys.readouterr().out
+
+
+def test_full_builds_run_dbt_unit_tests_and_nights_skip_them():
+    full = plan_build(date(2026, 3, 1), last_loaded=None)
+    night = plan_build(date(2026, 3, 1), last_loaded=date(2026, 2, 27))
+    assert full.since is None and full.build_flags == ()
+    assert night.since == date(2026, 2, 28)
+    assert night.build_flags == ("--exclude-resource-type", "unit_test")

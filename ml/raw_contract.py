@@ -184,29 +184,27 @@ def check_raw_files(
     return RawCheck(files_checked=files, days=tuple(day for day, _ in folders))
 
 
-def _mixed_customer_id_kinds(text_files: dict[tuple[str, str], dict[bool, list[Path]]]) -> list[str]:
+def _mixed_customer_id_kinds(
+    text_files: dict[tuple[str, str], dict[bool, list[Path]]],
+) -> list[str]:
     """customer_id must be text in every table or integer in every table.
 
     The warehouse keeps ids in their raw type (integers join and group a third faster than
     text), so an integer id in one table and a text id in another would not join.
     """
-    kinds = {
-        table: next(iter(by_text))
-        for (table, column), by_text in text_files.items()
-        if column == "customer_id" and len(by_text) == 1  # mixed within a table: reported above
-    }
-    if len(set(kinds.values())) < 2:
+    kinds: dict[str, tuple[bool, Path]] = {}  # table -> (is text, an example file)
+    for (table, column), by_text in text_files.items():
+        if column == "customer_id" and len(by_text) == 1:  # mixed within a table: reported above
+            ((is_text, paths),) = by_text.items()
+            kinds[table] = (is_text, paths[0])
+    text = {table: path for table, (is_text, path) in kinds.items() if is_text}
+    typed = {table: path for table, (is_text, path) in kinds.items() if not is_text}
+    if not text or not typed:
         return []
-    example = {
-        is_text: text_files[(table, "customer_id")][is_text][0]
-        for table, is_text in kinds.items()
-    }
-    text_tables = sorted(table for table, is_text in kinds.items() if is_text)
-    typed_tables = sorted(table for table, is_text in kinds.items() if not is_text)
     return [
-        f"customer_id is text in {', '.join(text_tables)} (e.g. {example[True]}) but an integer "
-        f"in {', '.join(typed_tables)} (e.g. {example[False]}): the tables join on it, so give it "
-        "one type in every table"
+        f"customer_id is text in {', '.join(sorted(text))} (e.g. {next(iter(text.values()))}) "
+        f"but an integer in {', '.join(sorted(typed))} (e.g. {next(iter(typed.values()))}): "
+        "the tables join on it, so give it one type in every table"
     ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -89,6 +90,21 @@ def test_a_nightly_incremental_build_equals_a_full_rebuild(fresh_settings, built
     )
     # the new score date reaches dbt as an environment setting: no full re-parse per night
     assert "Unable to do partial parsing" not in nightly.output
+
+    # the night's contract tests on history-sized tables read only the rows it built
+    results = json.loads((fresh_settings.dbt_target_dir / "run_results.json").read_text())
+    tests = {r["unique_id"]: r["compiled_code"] for r in results["results"]}
+    scoped = {
+        "customer_features_v1": f"as_of_date > cast('{yesterday}' as date)",
+        "customer_features_v2": f"as_of_date > cast('{yesterday}' as date)",
+        "int_customer_activity_windows": f"as_of_date > cast('{yesterday}' as date)",
+        "int_events_aggregated_to_customer_days": f"loaded_date >= cast('{yesterday}' as date)",
+        "stg_app__events_rejected": f"loaded_date >= cast('{yesterday}' as date)",
+    }
+    for model, scope in scoped.items():
+        on_model = [sql for uid, sql in tests.items() if uid.startswith("test.") and model in uid]
+        assert on_model, f"no data tests ran on {model}"
+        assert all(scope in sql for sql in on_model), f"a test on {model} reads all history"
 
     loaded = query(fresh_settings, "select distinct loaded_date from raw_row_reconciliation")
     assert len(loaded) == (SCORE_DATE - date(2026, 1, 1)).days

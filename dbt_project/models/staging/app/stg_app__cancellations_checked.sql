@@ -1,4 +1,9 @@
 {#- Every raw cancellation row, typed, with the reason it is rejected (null when clean). -#}
+{#- A table, not a view: the clean, quarantine and lifetime models, the raw-day loaders' customer
+    check and their tests all read it, and as a view each re-read every day file and re-ran the
+    duplicate window (a second of a night's critical path). -#}
+{{ config(materialized='table') }}
+
 with
 
 source as (

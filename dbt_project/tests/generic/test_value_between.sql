@@ -1,5 +1,5 @@
 {#- Fails on rows whose value lies outside [min_value, max_value]; nulls are the null policy's
-    business (a separate not_null test), so they pass here. -#}
+    business (a not_null constraint or test), so they pass here. -#}
 {% test value_between(model, column_name, min_value=none, max_value=none) %}
 select *
 from {{ model }}

@@ -57,7 +57,8 @@ def reference_query_seconds(raw_dir: Path, until: date) -> float:
         windows.append(f"sum(amount) filter (where {recent} and event_type = 'purchase')")
         windows.append(f"sum(duration_seconds) filter (where {recent} and event_type = 'session')")
         windows.append(f"max(event_at) filter (where {recent})")
-    with duckdb.connect(config={"enable_progress_bar": False}) as con:
+    with duckdb.connect() as con:
+        con.execute("set enable_progress_bar = false")
         con.execute(
             "create table events as select customer_id, lower(event_type) as event_type, "
             "amount, duration_seconds, event_at, cast(event_at as date) as activity_date "
@@ -121,6 +122,7 @@ def main() -> None:
     night_ranges: list[str] = []
     half = START + timedelta(days=args.days // 2)
     last = START + timedelta(days=args.days - 1)
+    reference = reference_query_seconds(settings.raw_dir, last)
     for label, full_date in (("6 months", half), ("12 months", last)):
         settings.warehouse_path.unlink(missing_ok=True)
         full = build_warehouse(settings, score_date=full_date, full_refresh=True, capture=True)
@@ -132,7 +134,6 @@ def main() -> None:
         day_events = count_events(settings.raw_dir, full_date + timedelta(days=1)) - events
         peak = max(night.peak_rss_mib for night in nights)
         rows.append((f"nightly day, {label} history", statistics.median(seconds), day_events, peak))
-    reference = reference_query_seconds(settings.raw_dir, last)
 
     print(
         f"\nScoreline warehouse benchmark: {args.customers:,} customers x {args.days} days, "

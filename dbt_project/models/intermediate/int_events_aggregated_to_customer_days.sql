@@ -9,14 +9,17 @@
     )
 }}
 
+{#- One aggregation per load month (see load_months_to_build); each branch reads the view
+    itself, since a CTE read by several branches would be materialized whole. -#}
 with
 
-events as (
-    select * from {{ ref('stg_app__events') }}
-    where {{ raw_days_to_load('loaded_date') }}
-),
-
 customer_days as (
+    {%- for month_start, month_end in load_months_to_build(ref('stg_app__events_typed'))
+        or [(none, none)] %}
+    {%- if not loop.first %}
+
+    union all
+    {% endif %}
     {#- count(*) filter instead of sum(case ... 1 else 0): a plain count state per group, not a
         128-bit sum; a third less time over a year of events. #}
     select
@@ -41,8 +44,14 @@ customer_days as (
         loaded_date,
         -- timestamps
         max(event_at) as last_event_at
-    from events
+    from {{ ref('stg_app__events') }}
+    where {{ raw_days_to_load('loaded_date') }}
+        {%- if month_start %}
+        and loaded_date >= cast('{{ month_start }}' as date)
+        and loaded_date < cast('{{ month_end }}' as date)
+        {%- endif %}
     group by customer_id, cast(event_at as date), loaded_date
+    {%- endfor %}
 )
 
 select * from customer_days

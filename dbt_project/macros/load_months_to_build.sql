@@ -18,13 +18,15 @@
     {%- if first is none -%}
         {{ return([]) }}
     {%- endif -%}
-    {%- set months = [] -%}
-    {%- for offset in range((last.year - first.year) * 12 + last.month - first.month + 1) -%}
+    {#- the first day of every month from first's to the one after last's #}
+    {%- set starts = [] -%}
+    {%- for offset in range((last.year - first.year) * 12 + last.month - first.month + 2) -%}
         {%- set index = first.month - 1 + offset -%}
-        {%- set start = modules.datetime.date(first.year + index // 12, index % 12 + 1, 1) -%}
-        {%- set next_index = index + 1 -%}
-        {%- set end = modules.datetime.date(first.year + next_index // 12, next_index % 12 + 1, 1) -%}
-        {%- do months.append((start.isoformat(), end.isoformat())) -%}
+        {%- do starts.append(modules.datetime.date(first.year + index // 12, index % 12 + 1, 1).isoformat()) -%}
+    {%- endfor -%}
+    {%- set months = [] -%}
+    {%- for position in range(starts | length - 1) -%}
+        {%- do months.append((starts[position], starts[position + 1])) -%}
     {%- endfor -%}
     {{ return(months) }}
 {% endmacro %}

@@ -12,13 +12,19 @@ from ml.warehouse import DbtError, run_dbt
 from tests.conftest import SCORE_DATE
 
 
-def test_a_7d_count_above_the_30d_count_fails_the_window_contract(built_settings, tmp_path):
-    settings = replace(
+@pytest.fixture
+def settings(built_settings, tmp_path):
+    """The shared build's warehouse, copied: these tests break it on purpose."""
+    copy = replace(
         built_settings,
         warehouse_path=tmp_path / "warehouse.duckdb",
         dbt_target_dir=tmp_path / "target",
     )
-    shutil.copy(built_settings.warehouse_path, settings.warehouse_path)
+    shutil.copy(built_settings.warehouse_path, copy.warehouse_path)
+    return copy
+
+
+def test_a_7d_count_above_the_30d_count_fails_the_window_contract(settings):
     with duckdb.connect(str(settings.warehouse_path)) as con:
         con.execute(
             "update customer_features_v2 set events_last_7d = events_last_30d + 5 "
@@ -35,11 +41,9 @@ def test_a_7d_count_above_the_30d_count_fails_the_window_contract(built_settings
     assert "v1" not in str(error.value).split("Failing nodes:")[1].split("customer_features_v2")[0]
 
 
-def test_a_null_feature_is_refused_by_the_feature_table(built_settings, tmp_path):
+def test_a_null_feature_is_refused_by_the_feature_table(settings):
     """The null policy is enforced on insert: a null never lands, not even for a moment."""
-    copy = tmp_path / "warehouse.duckdb"
-    shutil.copy(built_settings.warehouse_path, copy)
-    with duckdb.connect(str(copy)) as con:
+    with duckdb.connect(str(settings.warehouse_path)) as con:
         with pytest.raises(duckdb.ConstraintException, match="tenure_days"):
             con.execute(
                 "insert into customer_features_v2 "
@@ -47,14 +51,8 @@ def test_a_null_feature_is_refused_by_the_feature_table(built_settings, tmp_path
             )
 
 
-def test_a_feature_table_without_its_not_null_constraints_fails_the_guard(built_settings, tmp_path):
+def test_a_feature_table_without_its_not_null_constraints_fails_the_guard(settings):
     """A table built before a constraint existed is named, so no one trusts a missing check."""
-    settings = replace(
-        built_settings,
-        warehouse_path=tmp_path / "warehouse.duckdb",
-        dbt_target_dir=tmp_path / "target",
-    )
-    shutil.copy(built_settings.warehouse_path, settings.warehouse_path)
     with duckdb.connect(str(settings.warehouse_path)) as con:
         con.execute("alter table customer_features_v1 alter column tenure_days drop not null")
     with pytest.raises(DbtError) as error:

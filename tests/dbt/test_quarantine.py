@@ -36,6 +36,13 @@ BAD_EVENTS = [
 ]
 DUPLICATE_ID = 900_000_010
 CLEAN_ID = 900_000_011
+# sent three times: the copy with the earliest event_at is clean, file order breaks the tie
+RESENT_ID = 900_000_012
+RESENT_COPIES = [  # (event_at, duration_seconds) in file order
+    (f"{BAD_DAY} 10:00:05", 1.0),
+    (f"{BAD_DAY} 10:00:00", 2.0),
+    (f"{BAD_DAY} 10:00:00", 3.0),
+]
 
 
 def _write_bad_day(raw_dir):
@@ -49,6 +56,7 @@ def _write_bad_day(raw_dir):
     rows = [row[:6] for row in BAD_EVENTS]
     rows += [(DUPLICATE_ID, KNOWN_CUSTOMER, T, "login", None, None)] * 2
     rows += [(CLEAN_ID, KNOWN_CUSTOMER, T, "session", None, 600.0)]
+    rows += [(RESENT_ID, KNOWN_CUSTOMER, at, "session", None, d) for at, d in RESENT_COPIES]
     events = pd.DataFrame(
         rows,
         columns=["event_id", "customer_id", "event_at", "event_type", "amount", "duration_seconds"],
@@ -132,6 +140,20 @@ def test_exact_duplicate_keeps_one_clean_row_and_quarantines_the_other(quarantin
     assert rejected.reject_reason.tolist() == ["duplicate_event"]
 
 
+def test_of_several_copies_the_earliest_is_clean_and_file_order_breaks_ties(quarantined):
+    clean = query(
+        quarantined, f"select duration_seconds from stg_app__events where event_id = '{RESENT_ID}'"
+    )
+    rejected = query(
+        quarantined,
+        "select duration_seconds, reject_reason from stg_app__events_rejected "
+        f"where event_id = '{RESENT_ID}' order by duration_seconds",
+    )
+    assert clean.duration_seconds.tolist() == [2.0]
+    assert rejected.duration_seconds.tolist() == [1.0, 3.0]
+    assert set(rejected.reject_reason) == {"duplicate_event"}
+
+
 def test_clean_row_in_a_file_full_of_bad_rows_is_kept(quarantined):
     clean = query(quarantined, f"select * from stg_app__events where event_id = '{CLEAN_ID}'")
     assert len(clean) == 1
@@ -157,10 +179,13 @@ def test_malformed_customer_and_cancellation_rows_are_quarantined(quarantined, t
 def test_quarantine_counts_are_visible_per_table_and_reason(quarantined):
     summary = query(quarantined, "select * from quarantine_summary")
     events = summary[summary.table_name == "events"].set_index("reject_reason").rejected_rows
-    assert events["duplicate_event"] == 1
+    assert events["duplicate_event"] == 1 + len(RESENT_COPIES) - 1
     assert set(events.index) >= {row[6] for row in BAD_EVENTS}
     reconciled = query(
         quarantined, f"select * from raw_row_reconciliation where loaded_date = date '{BAD_DAY}'"
     )
     assert (reconciled.raw_rows == reconciled.clean_rows + reconciled.rejected_rows).all()
-    assert reconciled.set_index("table_name").rejected_rows["events"] == len(BAD_EVENTS) + 1
+    later_copies = 1 + len(RESENT_COPIES) - 1
+    assert reconciled.set_index("table_name").rejected_rows["events"] == (
+        len(BAD_EVENTS) + later_copies
+    )

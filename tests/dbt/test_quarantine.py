@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pandas as pd
+import pandas.testing as pdt
 import pytest
 
 from ml.warehouse import build_warehouse
@@ -104,6 +105,35 @@ def quarantined(tmp_path_factory, raw_template):
         settings, score_date=BAD_DAY + timedelta(days=1), full_refresh=True, capture=True
     )
     return settings
+
+
+@pytest.fixture(scope="module")
+def quarantined_by_a_night(tmp_path_factory, raw_template):
+    """The same raw days, the bad one loaded by a night on top of a full build of the others."""
+    import shutil
+
+    from tests.conftest import settings_under
+
+    settings = settings_under(tmp_path_factory.mktemp("quarantine_night"))
+    shutil.copytree(raw_template, settings.raw_dir)
+    _write_bad_day(settings.raw_dir)
+    build_warehouse(settings, score_date=BAD_DAY, full_refresh=True, capture=True)
+    build_warehouse(
+        settings, score_date=BAD_DAY + timedelta(days=1), with_training=False, capture=True
+    )
+    return settings
+
+
+@pytest.mark.parametrize("table", ["customers", "events", "cancellations"])
+def test_a_night_classifies_rows_exactly_as_a_full_rebuild(
+    quarantined, quarantined_by_a_night, table
+):
+    # a night sees only its own day folder: duplicates of earlier days must still be caught
+    for model in (f"stg_app__{table}_rejected", f"stg_app__{table}"):
+        sql = f"select * from {model} order by all"
+        full, night = query(quarantined, sql), query(quarantined_by_a_night, sql)
+        assert len(full) > 0, model
+        pdt.assert_frame_equal(night, full, obj=model)
 
 
 @pytest.mark.parametrize(

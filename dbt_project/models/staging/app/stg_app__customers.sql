@@ -15,6 +15,8 @@ clean as (
         signup_at
     from checked
     where reject_reason is null
+        -- the checked table keeps days a backfill's score date has not reached yet
+        and loaded_date < {{ score_date() }}
 )
 
 select * from clean

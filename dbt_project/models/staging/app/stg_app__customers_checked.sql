@@ -1,15 +1,34 @@
 {#- Every raw customer row, typed, with the reason it is rejected (null when clean).
     The clean and quarantine models both select from here, so a row lands in exactly one. -#}
-{#- A table, not a view: the clean, quarantine and lifetime models, the raw-day loaders' customer
-    check and their tests all read it, and as a view each re-read every day file and re-ran the
-    duplicate window (a second of a night's critical path). -#}
-{{ config(materialized='table') }}
+{#- Incremental on load day: a night classifies the new day folder only (reading every folder
+    and ranking all customers was the first second of a night's critical path). A row's verdict
+    depends only on its own day and earlier ones (the first load of a customer id is the one
+    kept), so earlier days never change. The table may hold days after a backfill's score date:
+    readers filter on loaded_date. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='loaded_date',
+    )
+}}
 
 with
 
 source as (
     select * from {{ source('app', 'customers') }}
+    where {{ raw_days_to_load('cast(day as date)') }}
 ),
+
+{% if is_incremental() -%}
+{#- ids loaded on earlier days, whatever their verdict: any earlier row of an id makes a new one
+    a duplicate, as in the full ranking below #}
+loaded_before as (
+    select distinct customer_id
+    from {{ this }}
+    where loaded_date < (select min(cast(day as date)) from source)
+),
+{%- endif %}
 
 typed as (
     select
@@ -31,19 +50,27 @@ typed as (
 
 classified as (
     select
-        *,
+        typed.*,
         case
-            when customer_id is null then 'missing_customer_id'
-            when is_signup_at_missing then 'missing_signup_at'
-            when signup_at is null then 'unparseable_signup_at'
-            when signup_at >= {{ dbt.dateadd('day', 1, 'loaded_date') }} then 'signup_at_after_file_day'
-            when monthly_price is null or monthly_price < 0 then 'invalid_monthly_price'
+            when typed.customer_id is null then 'missing_customer_id'
+            when typed.is_signup_at_missing then 'missing_signup_at'
+            when typed.signup_at is null then 'unparseable_signup_at'
+            when typed.signup_at >= {{ dbt.dateadd('day', 1, 'typed.loaded_date') }}
+                then 'signup_at_after_file_day'
+            when typed.monthly_price is null or typed.monthly_price < 0
+                then 'invalid_monthly_price'
+            {% if is_incremental() -%}
+            when loaded_before.customer_id is not null then 'duplicate_customer_id'
+            {% endif -%}
             when row_number() over (
-                partition by customer_id order by loaded_date, signup_at
+                partition by typed.customer_id order by typed.loaded_date, typed.signup_at
             ) > 1 then 'duplicate_customer_id'
         end as reject_reason
     from typed
-    where loaded_date < {{ score_date() }}
+    {% if is_incremental() -%}
+    left join loaded_before
+        on typed.customer_id = loaded_before.customer_id
+    {%- endif %}
 )
 
 select * from classified

@@ -46,7 +46,9 @@ def reference_query_seconds(raw_dir: Path, until: date) -> float:
     """Time a hand-written DuckDB query: 27 window features per customer from in-memory events.
 
     A yardstick for the machine, not for Scoreline: the same query on the same data takes
-    longer on a slower or busier machine, and every other figure moves with it.
+    longer on a slower or busier machine, and every other figure moves with it. It is the
+    issue's reference ("~30 window features for 1M customers from 100M events in ~7 s here"):
+    the events are filtered to the longest window first, as anyone writing it by hand would.
     """
     windows = []
     for days in (7, 30, 90):
@@ -68,7 +70,7 @@ def reference_query_seconds(raw_dir: Path, until: date) -> float:
         started = time.perf_counter()
         con.execute(
             f"create table features as select customer_id, {', '.join(windows)} "
-            "from events group by customer_id"
+            f"from events where activity_date >= date '{until}' - 90 group by customer_id"
         )
         return time.perf_counter() - started
 
@@ -149,7 +151,8 @@ def main() -> None:
     reference = reference_query_seconds(settings.raw_dir, last)
     print(
         f"machine yardstick: a plain DuckDB query of 27 window features per customer over "
-        f"{count_events(settings.raw_dir, last):,} in-memory events took {reference:.1f} s"
+        f"{count_events(settings.raw_dir, last):,} in-memory events (the last 90 days' share) "
+        f"took {reference:.1f} s; the issue's targets assume ~7 s at 1M customers"
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import timedelta
 
 import pandas as pd
@@ -9,7 +10,7 @@ import pandas.testing as pdt
 import pytest
 
 from ml.warehouse import build_warehouse
-from tests.conftest import SCORE_DATE, query
+from tests.conftest import SCORE_DATE, query, settings_under
 
 BAD_DAY = SCORE_DATE  # one day after the generated history
 KNOWN_CUSTOMER = 1
@@ -44,6 +45,8 @@ RESENT_COPIES = [  # (event_at, duration_seconds) in file order
     (f"{BAD_DAY} 10:00:00", 2.0),
     (f"{BAD_DAY} 10:00:00", 3.0),
 ]
+# quarantined as duplicate_event: DUPLICATE_ID's second copy and RESENT_ID's two later ones
+LATER_COPIES = 1 + len(RESENT_COPIES) - 1
 
 
 def _write_bad_day(raw_dir):
@@ -92,15 +95,17 @@ def _write_bad_day(raw_dir):
     ).to_parquet(folder / "cancellations.parquet", index=False)
 
 
-@pytest.fixture(scope="module")
-def quarantined(tmp_path_factory, raw_template):
-    import shutil
-
-    from tests.conftest import settings_under
-
-    settings = settings_under(tmp_path_factory.mktemp("quarantine"))
+def _settings_with_bad_day(tmp_path_factory, raw_template, name):
+    """A private copy of the raw data with the bad day written after it."""
+    settings = settings_under(tmp_path_factory.mktemp(name))
     shutil.copytree(raw_template, settings.raw_dir)
     _write_bad_day(settings.raw_dir)
+    return settings
+
+
+@pytest.fixture(scope="module")
+def quarantined(tmp_path_factory, raw_template):
+    settings = _settings_with_bad_day(tmp_path_factory, raw_template, "quarantine")
     build_warehouse(
         settings, score_date=BAD_DAY + timedelta(days=1), full_refresh=True, capture=True
     )
@@ -110,13 +115,7 @@ def quarantined(tmp_path_factory, raw_template):
 @pytest.fixture(scope="module")
 def quarantined_by_a_night(tmp_path_factory, raw_template, built_settings):
     """The same raw days, the bad one loaded by a night on top of a full build of the others."""
-    import shutil
-
-    from tests.conftest import settings_under
-
-    settings = settings_under(tmp_path_factory.mktemp("quarantine_night"))
-    shutil.copytree(raw_template, settings.raw_dir)
-    _write_bad_day(settings.raw_dir)
+    settings = _settings_with_bad_day(tmp_path_factory, raw_template, "quarantine_night")
     # the shared full build read every day before the bad one (the bad day is its score date)
     assert BAD_DAY == SCORE_DATE
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
@@ -212,13 +211,12 @@ def test_malformed_customer_and_cancellation_rows_are_quarantined(quarantined, t
 def test_quarantine_counts_are_visible_per_table_and_reason(quarantined):
     summary = query(quarantined, "select * from quarantine_summary")
     events = summary[summary.table_name == "events"].set_index("reject_reason").rejected_rows
-    assert events["duplicate_event"] == 1 + len(RESENT_COPIES) - 1
+    assert events["duplicate_event"] == LATER_COPIES
     assert set(events.index) >= {row[6] for row in BAD_EVENTS}
     reconciled = query(
         quarantined, f"select * from raw_row_reconciliation where loaded_date = date '{BAD_DAY}'"
     )
     assert (reconciled.raw_rows == reconciled.clean_rows + reconciled.rejected_rows).all()
-    later_copies = 1 + len(RESENT_COPIES) - 1
     assert reconciled.set_index("table_name").rejected_rows["events"] == (
-        len(BAD_EVENTS) + later_copies
+        len(BAD_EVENTS) + LATER_COPIES
     )

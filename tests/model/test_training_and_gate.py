@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from importlib.metadata import version
+from pathlib import Path
 
 import mlflow
+import mlflow.pyfunc
 import pytest
 
 from ml import registry
@@ -36,6 +39,11 @@ def test_churn_model_beats_the_floor_and_the_baseline_and_is_logged(ml_settings)
     assert any(k.startswith("segment_auc.plan") for k in run.data.metrics)
     artifacts = {a.path for a in client.list_artifacts(outcome.run_id, "plots")}
     assert artifacts == {"plots/calibration.png", "plots/feature_importance.png"}
+    # the model's environment names what unpickling it imports, pinned to the trained versions
+    uri = f"models:/{CHURN.registered_model_name}/{outcome.version}"
+    requirements = Path(mlflow.pyfunc.get_model_dependencies(uri)).read_text().split()
+    assert f"lightgbm=={version('lightgbm')}" in requirements
+    assert f"scoreline=={version('scoreline')}" in requirements
 
 
 def test_gate_refuses_a_worse_challenger_and_promotes_a_better_one(ml_settings):

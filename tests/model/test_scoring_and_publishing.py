@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+from dataclasses import replace
+
 import duckdb
 import pandas as pd
 import pytest
@@ -29,13 +32,40 @@ def _score_and_publish(settings, spec=CHURN):
     return result
 
 
-@pytest.fixture
-def published(ml_settings):
+def _publish_champion_and_shadow(settings):
     """A champion and a shadow challenger, with one score date published."""
-    train_and_register(CHURN, ml_settings)
-    train_and_register(CHURN, ml_settings, params={"n_estimators": 2, "num_leaves": 2})
-    _score_and_publish(ml_settings)
-    return ml_settings
+    train_and_register(CHURN, settings)
+    train_and_register(CHURN, settings, params={"n_estimators": 2, "num_leaves": 2})
+    _score_and_publish(settings)
+    return settings
+
+
+@pytest.fixture(scope="module")
+def shared_store(ml_warehouse, tmp_path_factory):
+    """Trained and published once for the tests that only score and read: training is most of
+    a test's time. Tests that break or add models use `own_store` instead."""
+    root = tmp_path_factory.mktemp("shared_store")
+    settings = replace(
+        ml_warehouse,
+        mlflow_tracking_uri=f"sqlite:///{root / 'mlflow.db'}",
+        mlflow_artifacts_dir=root / "artifacts",
+        published_dir=root / "published",
+    )
+    return _publish_champion_and_shadow(settings)
+
+
+@pytest.fixture
+def published(shared_store, tmp_path):
+    """The shared registry with this test's own copy of the published predictions."""
+    copy = tmp_path / "published"
+    shutil.copytree(shared_store.published_dir, copy)
+    return replace(shared_store, published_dir=copy)
+
+
+@pytest.fixture
+def own_store(ml_settings):
+    """A registry and published folder of this test's own, which it may break or extend."""
+    return _publish_champion_and_shadow(ml_settings)
 
 
 def test_predictions_carry_every_field_for_every_active_customer(published):
@@ -79,19 +109,16 @@ def test_without_a_champion_scoring_fails_clearly_and_publishes_nothing(ml_setti
     assert not (ml_settings.published_dir / "predictions").exists()
 
 
-def test_a_model_that_will_not_load_fails_and_keeps_the_last_good_results(published):
-    before = _published(published)
-    for artifact in published.mlflow_artifacts_dir.rglob("model.pkl"):
+def test_a_model_that_will_not_load_fails_and_keeps_the_last_good_results(own_store):
+    before = _published(own_store)
+    for artifact in own_store.mlflow_artifacts_dir.rglob("model.pkl"):
         artifact.write_bytes(b"not a pickle")
     with pytest.raises(RegistryError, match="could not be loaded"):
-        _score_and_publish(published)
-    pd.testing.assert_frame_equal(_published(published), before)
+        _score_and_publish(own_store)
+    pd.testing.assert_frame_equal(_published(own_store), before)
 
 
 def test_a_scoring_input_that_fails_its_contract_publishes_nothing(published, tmp_path):
-    import shutil
-    from dataclasses import replace
-
     broken = replace(published, warehouse_path=tmp_path / "broken.duckdb")
     shutil.copy(published.warehouse_path, broken.warehouse_path)
     with duckdb.connect(str(broken.warehouse_path)) as con:
@@ -107,8 +134,6 @@ def test_a_scoring_input_that_fails_its_contract_publishes_nothing(published, tm
 
 
 def test_a_feature_version_mismatch_between_model_and_input_is_refused(published):
-    from dataclasses import replace
-
     before = _published(published)
     v1_spec = replace(CHURN, feature_version=1)
     with pytest.raises(ScoringInputError, match="trained on feature version v2"):
@@ -122,9 +147,9 @@ def test_publishing_rows_of_another_date_is_refused_before_writing(published):
         publish_predictions(published, rows, "churn", SCORE_DATE.replace(day=1))
 
 
-def test_second_model_scores_and_publishes_from_its_spec(published):
+def test_second_model_scores_and_publishes_from_its_spec(own_store):
     spec = SPECS["payment_failure"]
-    train_and_register(spec, published)
-    _score_and_publish(published, spec)
-    rows = _published(published)
+    train_and_register(spec, own_store)
+    _score_and_publish(own_store, spec)
+    rows = _published(own_store)
     assert set(rows.model_name) == {"churn", "payment_failure"}

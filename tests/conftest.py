@@ -61,6 +61,14 @@ def built_settings(tmp_path_factory: pytest.TempPathFactory, raw_template: Path)
     return settings
 
 
+@pytest.fixture
+def prebuilt_settings(fresh_settings: Settings, built_settings: Settings) -> Settings:
+    """A private copy of the raw data and of the shared full build, for tests that change
+    either: the full build they would start with is the one `built_settings` already ran."""
+    shutil.copy(built_settings.warehouse_path, fresh_settings.warehouse_path)
+    return fresh_settings
+
+
 def query(settings: Settings, sql: str):
     """Run a read-only query against a test warehouse and return a DataFrame."""
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import date, timedelta
 
 import numpy as np
@@ -48,18 +47,18 @@ def _tamper_with_the_future(raw_dir, as_of, customers):
     pd.concat([frame, doubled]).to_parquet(later, index=False)
 
 
-def test_features_ignore_events_at_and_after_the_as_of_date(fresh_settings):
-    build_warehouse(fresh_settings, score_date=SCORE_DATE, full_refresh=True, capture=True)
-    before = _training_rows(fresh_settings, AS_OF)
-    next_week_before = _training_rows(fresh_settings, AS_OF + timedelta(days=7))
+def test_features_ignore_events_at_and_after_the_as_of_date(prebuilt_settings):
+    settings = prebuilt_settings
+    before = _training_rows(settings, AS_OF)
+    next_week_before = _training_rows(settings, AS_OF + timedelta(days=7))
 
     customers = before.customer_id.astype("int64").head(200).to_numpy()
-    _tamper_with_the_future(fresh_settings.raw_dir, AS_OF, customers)
-    build_warehouse(fresh_settings, score_date=SCORE_DATE, full_refresh=True, capture=True)
+    _tamper_with_the_future(settings.raw_dir, AS_OF, customers)
+    build_warehouse(settings, score_date=SCORE_DATE, full_refresh=True, capture=True)
 
-    pdt.assert_frame_equal(_training_rows(fresh_settings, AS_OF), before)
+    pdt.assert_frame_equal(_training_rows(settings, AS_OF), before)
     # The probe must bite: a week later the same changes are visible.
-    next_week_after = _training_rows(fresh_settings, AS_OF + timedelta(days=7))
+    next_week_after = _training_rows(settings, AS_OF + timedelta(days=7))
     assert not next_week_after.equals(next_week_before)
     assert (
         next_week_after.failed_payments_last_90d.sum()
@@ -67,11 +66,13 @@ def test_features_ignore_events_at_and_after_the_as_of_date(fresh_settings):
     )
 
 
-def test_training_rows_equal_the_scoring_rows_of_the_same_customer_and_date(fresh_settings):
+def test_training_rows_equal_the_scoring_rows_of_the_same_customer_and_date(
+    fresh_settings, built_settings
+):
     build_warehouse(fresh_settings, score_date=PARITY_DATE, full_refresh=True, capture=True)
     scored = query(fresh_settings, "select * from customer_scoring_input_v2")
-    build_warehouse(fresh_settings, score_date=SCORE_DATE, full_refresh=True, capture=True)
-    trained = _training_rows(fresh_settings, PARITY_DATE)
+    # the same raw data built later (SCORE_DATE), once PARITY_DATE's label window has passed
+    trained = _training_rows(built_settings, PARITY_DATE)
 
     assert len(trained) > 500
     scored = scored[scored.customer_id.isin(trained.customer_id)]
@@ -116,9 +117,8 @@ def test_a_nightly_incremental_build_equals_a_full_rebuild(fresh_settings, built
         pdt.assert_frame_equal(incremental, full, check_dtype=False)
 
 
-def test_rerunning_a_night_replaces_its_rows_instead_of_duplicating_them(fresh_settings):
-    settings = replace(fresh_settings)
-    build_warehouse(settings, score_date=SCORE_DATE, full_refresh=True, capture=True)
+def test_rerunning_a_night_replaces_its_rows_instead_of_duplicating_them(prebuilt_settings):
+    settings = prebuilt_settings
     counts = "select count(*) as n from int_events_aggregated_to_customer_days"
     first = query(settings, counts).n[0]
     reload_day = SCORE_DATE - timedelta(days=1)

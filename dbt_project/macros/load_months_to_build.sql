@@ -1,11 +1,6 @@
 {#- The calendar months holding the raw load days this run reads, as [(first day, first day of
     the next month)], oldest first; [] at parse time or when there is nothing to read.
-
-    A model grouped by loaded_date yields the same rows aggregated one load month at a time
-    (a group never spans two days, so never two months), and a month's hash table (~6M
-    customer-day groups at 1M customers) stays in memory where a year's (77M) spills to
-    partitions: the 1M full build's daily activity took 72 s in one aggregation, 48 s split
-    by month. A night reads one day, so it gets one month and one aggregation. -#}
+    union_by_load_month runs one query per month (see there for why). -#}
 {% macro load_months_to_build(relation) %}
     {%- if not execute -%}
         {{ return([]) }}

@@ -9,17 +9,12 @@
     )
 }}
 
-{#- One aggregation per load month (see load_months_to_build); each branch reads the view
+{#- One aggregation per load month (see union_by_load_month); each branch reads the view
     itself, since a CTE read by several branches would be materialized whole. -#}
 with
 
 customer_days as (
-    {%- for month_start, month_end in load_months_to_build(ref('stg_app__events_typed'))
-        or [(none, none)] %}
-    {%- if not loop.first %}
-
-    union all
-    {% endif %}
+    {%- call(in_month) union_by_load_month(ref('stg_app__events_typed')) %}
     {#- count(*) filter instead of sum(case ... 1 else 0): a plain count state per group, not a
         128-bit sum; a third less time over a year of events. #}
     select
@@ -46,12 +41,9 @@ customer_days as (
         max(event_at) as last_event_at
     from {{ ref('stg_app__events') }}
     where {{ raw_days_to_load('loaded_date') }}
-        {%- if month_start %}
-        and loaded_date >= cast('{{ month_start }}' as date)
-        and loaded_date < cast('{{ month_end }}' as date)
-        {%- endif %}
+        and {{ in_month }}
     group by customer_id, cast(event_at as date), loaded_date
-    {%- endfor %}
+    {%- endcall %}
 )
 
 select * from customer_days

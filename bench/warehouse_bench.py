@@ -82,11 +82,16 @@ def timed_nights(settings: Settings, score_date: date, runs: int) -> list[DbtRun
     nights = []
     for _ in range(runs):
         shutil.copy(saved, settings.warehouse_path)
-        nights.append(
-            build_warehouse(settings, score_date=score_date, with_training=False, capture=True)
-        )
+        nights.append(timed_build(settings, score_date=score_date, with_training=False))
     saved.unlink()
     return nights
+
+
+def timed_build(settings: Settings, **options) -> DbtRun:
+    """A warehouse build timed as an operator sees it: the raw-file checks before dbt count."""
+    started = time.perf_counter()
+    run = build_warehouse(settings, capture=True, **options)
+    return replace(run, seconds=time.perf_counter() - started)
 
 
 def main() -> None:
@@ -126,7 +131,7 @@ def main() -> None:
     last = START + timedelta(days=args.days - 1)
     for label, full_date in (("6 months", half), ("12 months", last)):
         settings.warehouse_path.unlink(missing_ok=True)
-        full = build_warehouse(settings, score_date=full_date, full_refresh=True, capture=True)
+        full = timed_build(settings, score_date=full_date, full_refresh=True)
         events = count_events(settings.raw_dir, full_date)
         rows.append((f"full build, {label}", full.seconds, events, full.peak_rss_mib))
         nights = timed_nights(settings, full_date + timedelta(days=1), args.nights)

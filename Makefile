@@ -38,7 +38,7 @@ browser:
 test: $(STAMP) browser
 	$(BIN)/pytest
 
-## lint: ruff and sqlfluff checks
+## lint: ruff checks and formatting check (Python)
 lint: $(STAMP)
 	$(BIN)/ruff check ml orchestration app tests bench
 	$(BIN)/ruff format --check ml orchestration app tests bench

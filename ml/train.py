@@ -7,7 +7,7 @@ import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
-from importlib.metadata import version
+from importlib import metadata
 from pathlib import Path
 
 import lightgbm as lgb
@@ -107,7 +107,7 @@ def model_requirements() -> list[str]:
     Given explicitly because MLflow's inference loads the model in a child Python to see what it
     imports: ~4 s of every training, and it left out lightgbm, which the booster needs.
     """
-    return [f"{name}=={version(name)}" for name in MODEL_DISTRIBUTIONS]
+    return [f"{name}=={metadata.version(name)}" for name in MODEL_DISTRIBUTIONS]
 
 
 def _code_version(settings: Settings) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -36,11 +35,3 @@ def ml_settings(ml_warehouse, tmp_path) -> Settings:
         mlflow_artifacts_dir=tmp_path / "artifacts",
         published_dir=tmp_path / "published",
     )
-
-
-@pytest.fixture
-def private_warehouse(ml_settings, tmp_path) -> Settings:
-    """A copy of the warehouse a test may break."""
-    copy = tmp_path / "warehouse.duckdb"
-    shutil.copy(ml_settings.warehouse_path, copy)
-    return replace(ml_settings, warehouse_path=copy)

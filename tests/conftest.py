@@ -61,12 +61,18 @@ def built_settings(tmp_path_factory: pytest.TempPathFactory, raw_template: Path)
     return settings
 
 
+def copy_built_warehouse(built: Settings, settings: Settings) -> Settings:
+    """`settings` with a private copy of the shared full build's warehouse."""
+    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(built.warehouse_path, settings.warehouse_path)
+    return settings
+
+
 @pytest.fixture
 def prebuilt_settings(fresh_settings: Settings, built_settings: Settings) -> Settings:
     """A private copy of the raw data and of the shared full build, for tests that change
     either: the full build they would start with is the one `built_settings` already ran."""
-    shutil.copy(built_settings.warehouse_path, fresh_settings.warehouse_path)
-    return fresh_settings
+    return copy_built_warehouse(built_settings, fresh_settings)
 
 
 def query(settings: Settings, sql: str):

@@ -10,7 +10,7 @@ import pandas.testing as pdt
 import pytest
 
 from ml.warehouse import build_warehouse
-from tests.conftest import SCORE_DATE, query, settings_under
+from tests.conftest import SCORE_DATE, copy_built_warehouse, query, settings_under
 
 BAD_DAY = SCORE_DATE  # one day after the generated history
 KNOWN_CUSTOMER = 1
@@ -118,8 +118,7 @@ def quarantined_by_a_night(tmp_path_factory, raw_template, built_settings):
     settings = _settings_with_bad_day(tmp_path_factory, raw_template, "quarantine_night")
     # the shared full build read every day before the bad one (the bad day is its score date)
     assert BAD_DAY == SCORE_DATE
-    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy(built_settings.warehouse_path, settings.warehouse_path)
+    copy_built_warehouse(built_settings, settings)
     build_warehouse(
         settings, score_date=BAD_DAY + timedelta(days=1), with_training=False, capture=True
     )

@@ -15,14 +15,16 @@
 {%- set first_date = first_as_of_date_to_build() %}
 {%- set lookback = var('feature_lookback_days') %}
 
+{#- Both CTEs are read by the two branches of customer_activity_windows: not materialized, so
+    each branch's filters reach the scan instead of a copy of all activity being made first. #}
 with
 
-spine as (
+spine as not materialized (
     select * from {{ ref('int_customer_dates_feature_spine') }}
     {% if first_date %}where as_of_date >= {{ first_date }}{% endif %}
 ),
 
-activity as (
+activity as not materialized (
     select * from {{ ref('int_events_aggregated_to_customer_days') }}
     {% if first_date -%}
     {#- a night reads only the lookback window, so its cost stays flat as history grows #}
@@ -44,7 +46,7 @@ activity_windows as (
         ('purchase_amount_last_30d', 'purchase_amount', 30),
         ('support_tickets_last_30d', 'support_ticket_count', 30),
         ('failed_payments_last_90d', 'failed_payment_count', 90),
-    ], lookback) }}
+    ], lookback, score_date()) }}
 )
 
 select * from activity_windows

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -26,12 +27,17 @@ def ml_warehouse(tmp_path_factory) -> Settings:
     return settings
 
 
+def with_own_store(warehouse: Settings, root: Path) -> Settings:
+    """`warehouse` with an MLflow store and a published folder of its own under `root`."""
+    return replace(
+        warehouse,
+        mlflow_tracking_uri=f"sqlite:///{root / 'mlflow.db'}",
+        mlflow_artifacts_dir=root / "artifacts",
+        published_dir=root / "published",
+    )
+
+
 @pytest.fixture
 def ml_settings(ml_warehouse, tmp_path) -> Settings:
     """The shared warehouse, with this test's own MLflow store and published folder."""
-    return replace(
-        ml_warehouse,
-        mlflow_tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}",
-        mlflow_artifacts_dir=tmp_path / "artifacts",
-        published_dir=tmp_path / "published",
-    )
+    return with_own_store(ml_warehouse, tmp_path)

@@ -14,7 +14,7 @@ from ml.registry import RegistryError
 from ml.score import ScoringInputError, score
 from ml.specs import load_specs
 from ml.train import train_and_register
-from tests.model.conftest import SCORE_DATE
+from tests.model.conftest import SCORE_DATE, with_own_store
 
 SPECS = load_specs()
 CHURN = SPECS["churn"]
@@ -45,13 +45,7 @@ def shared_store(ml_warehouse, tmp_path_factory):
     """Trained and published once for the tests that only score and read: training is most of
     a test's time. Tests that break or add models use `own_store` instead."""
     root = tmp_path_factory.mktemp("shared_store")
-    settings = replace(
-        ml_warehouse,
-        mlflow_tracking_uri=f"sqlite:///{root / 'mlflow.db'}",
-        mlflow_artifacts_dir=root / "artifacts",
-        published_dir=root / "published",
-    )
-    return _publish_champion_and_shadow(settings)
+    return _publish_champion_and_shadow(with_own_store(ml_warehouse, root))
 
 
 @pytest.fixture

@@ -42,7 +42,11 @@ def load_training_set(con: duckdb.DuckDBPyConnection, spec: ModelSpec) -> pd.Dat
         TrainingSetError: missing table, no rows, or a feature version other than the spec's.
     """
     try:
-        frame = con.sql(f"select * from {spec.training_set_model}").df()
+        # In grain order: the warehouse keeps rows in no fixed order, and LightGBM's result
+        # depends on row order, so the same training set must always train the same model.
+        frame = con.sql(
+            f"select * from {spec.training_set_model} order by as_of_date, customer_id"
+        ).df()
     except duckdb.CatalogException as exc:
         raise TrainingSetError(
             f"training set '{spec.training_set_model}' is not in the warehouse: run "

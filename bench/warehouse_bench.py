@@ -30,6 +30,10 @@ from ml.generate import generate
 from ml.warehouse import DbtRun, build_warehouse
 
 START = date(2026, 1, 1)
+# The issue's targets, for 1M customers x 365 days except the ratio, which holds at any scale.
+FULL_BUILD_TARGET_SECONDS = 90
+NIGHT_TARGET_SECONDS = 15
+NIGHT_RATIO_TARGET = 1.2
 
 
 def training_sample_pct(customers: int, days: int, target_rows: int = 1_000_000) -> int:
@@ -115,10 +119,10 @@ def timed_build(settings: Settings, **options) -> DbtRun:
 def target_verdicts(full_12: float, nightly_6: float, nightly_12: float) -> str:
     """The issue's targets for 1M customers x 365 days, each with its measured value."""
     checks = (
-        ("full build", full_12, 90, ".1f", " s"),
-        ("night, 6 months", nightly_6, 15, ".1f", " s"),
-        ("night, 12 months", nightly_12, 15, ".1f", " s"),
-        ("nightly ratio", nightly_12 / nightly_6, 1.2, ".2f", ""),
+        ("full build", full_12, FULL_BUILD_TARGET_SECONDS, ".1f", " s"),
+        ("night, 6 months", nightly_6, NIGHT_TARGET_SECONDS, ".1f", " s"),
+        ("night, 12 months", nightly_12, NIGHT_TARGET_SECONDS, ".1f", " s"),
+        ("nightly ratio", nightly_12 / nightly_6, NIGHT_RATIO_TARGET, ".2f", ""),
     )
     return "; ".join(
         f"{name} {value:{digits}}{unit} (target <= {limit}{unit}): "
@@ -182,7 +186,10 @@ def main() -> None:
     for name, seconds, events, peak in rows:
         print(f"{name:<32}{seconds:>10.1f}{events:>14,}{events / seconds:>14,.0f}{peak:>10.0f}")
     nightly_6, nightly_12 = rows[-3][1], rows[-1][1]
-    print(f"nightly ratio 12 vs 6 months of history: {nightly_12 / nightly_6:.2f} (target <= 1.2)")
+    print(
+        f"nightly ratio 12 vs 6 months of history: {nightly_12 / nightly_6:.2f} "
+        f"(target <= {NIGHT_RATIO_TARGET})"
+    )
     if (args.customers, args.days) == (1_000_000, 365):
         print(f"issue targets at this scale: {target_verdicts(rows[-2][1], nightly_6, nightly_12)}")
     print(f"nightly runs ({args.nights} each, median above): {'; '.join(night_ranges)}")

@@ -12,6 +12,8 @@ from datetime import date
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+# The synthetic subscription business the demo generates; relative paths are from PROJECT_DIR.
+DEFAULT_BUSINESS = "businesses/subscription"
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,7 @@ class Settings:
 
     project_dir: Path
     data_dir: Path
+    business_dir: Path
     raw_dir: Path
     warehouse_path: Path
     dbt_target_dir: Path
@@ -44,6 +47,7 @@ class Settings:
         return cls(
             project_dir=PROJECT_DIR,
             data_dir=data_dir,
+            business_dir=(PROJECT_DIR / env.get("SCORELINE_BUSINESS_DIR", DEFAULT_BUSINESS)).resolve(),
             raw_dir=path("SCORELINE_RAW_DIR", data_dir / "raw"),
             warehouse_path=path("SCORELINE_WAREHOUSE", data_dir / "warehouse.duckdb"),
             dbt_target_dir=path("SCORELINE_DBT_TARGET_DIR", data_dir / "dbt_target"),
@@ -66,12 +70,23 @@ class Settings:
         return self.data_dir / "redis" / "scoreline.rdb"
 
     @property
+    def specs_dir(self) -> Path:
+        """The business's model specs (`<business>/specs/*.yaml`)."""
+        return self.business_dir / "specs"
+
+    @property
     def dagster_home(self) -> Path:
         return self.data_dir / "dagster"
 
     def dbt_env(self) -> dict[str, str]:
-        """Environment variables the dbt project reads (profiles.yml, sources)."""
+        """Environment variables the dbt project reads (profiles.yml, sources, model paths)."""
         return {
+            # relative inside the project, so dbt's test names and paths do not carry this machine's
+            "SCORELINE_BUSINESS_DIR": (
+                str(self.business_dir.relative_to(self.project_dir))
+                if self.business_dir.is_relative_to(self.project_dir)
+                else str(self.business_dir)
+            ),
             "SCORELINE_RAW_DIR": str(self.raw_dir),
             "SCORELINE_WAREHOUSE": str(self.warehouse_path),
             "DBT_TARGET_PATH": str(self.dbt_target_dir),

@@ -1,15 +1,17 @@
-"""Synthetic subscription business: customers, events and cancellations, one folder per day.
+"""Synthetic subscription business: customers and their activity stream, one folder per day.
 
 Churn is caused by things the features can see (falling engagement, failed payments, support
 tickets, plan, channel) plus noise, so an honest model lands around ROC-AUC 0.8, never 1.0.
 Everything is drawn up front per customer (vectorized), then each day is a handful of numpy
 operations over the active customers, so 1M customers x 1 year takes a couple of minutes.
 
-Layout written (the raw input contract, see README):
-    <out>/day=YYYY-MM-DD/customers.parquet      customers who signed up that day (day 1 also
-                                                holds the base that signed up before the start)
-    <out>/day=YYYY-MM-DD/events.parquet         events that happened that day
-    <out>/day=YYYY-MM-DD/cancellations.parquet  cancellations that happened that day
+Layout written (the raw input contract, docs/contract.md; the vocabulary is
+businesses/subscription/business.yml):
+    <out>/day=YYYY-MM-DD/customers.parquet   customers first seen (signed up) that day; day 1 also
+                                             holds the base that signed up before the start; no
+                                             file on a day without signups
+    <out>/day=YYYY-MM-DD/activities.parquet  that day's logins, sessions, purchases, support
+                                             tickets, failed payments, plan changes, cancellations
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ REGIONS = np.array(["north", "south", "east", "west"])
 CHANNELS = np.array(["organic", "paid_search", "referral", "paid_social", "partner_app"])
 CANCEL_REASONS = np.array(["price", "not_using", "switched_provider", "other"])
 EVENT_TYPES = ("login", "session", "purchase", "support_ticket", "payment_failed", "plan_change")
+CANCELLATION = "cancellation"  # the business's contract-ending activity
 DRIFT_KINDS = ("price_increase", "new_channel")
 SECONDS_PER_DAY = 86_400
 # Base events per customer-day: ~100M events for 1M customers over a year (churn and dips
@@ -58,7 +61,7 @@ class DriftScenario:
 @dataclass(frozen=True)
 class GenerationSummary:
     customers: int
-    events: int
+    activities: int
     cancellations: int
     days: int
     malformed_rows: int
@@ -150,7 +153,7 @@ def _customers_table(pop: dict, ids: np.ndarray, start: date, rng: np.random.Gen
     return pa.table(
         {
             "customer_id": pa.array(ids.astype(np.int64) + 1),
-            "signup_at": pa.array(signup_at.astype("datetime64[us]")),
+            "first_seen_at": pa.array(signup_at.astype("datetime64[us]")),
             "plan": pa.array(PLANS[plan]),
             "monthly_price": pa.array(PLAN_PRICES[plan]),
             "region": pa.array(REGIONS[pop["region"][ids]]),
@@ -220,7 +223,7 @@ def _price_increase_events(pop: dict, t: int, day: date, factor: float):
 
 def _inject_malformed(events: dict, rng: np.random.Generator, share: float, day: date) -> int:
     """Sprinkle each malformed-row kind the quarantine handles, so the demo shows them."""
-    n = events["event_id"].size
+    n = events["activity_id"].size
     k = int(n * share)
     if k == 0:
         return 0
@@ -229,9 +232,9 @@ def _inject_malformed(events: dict, rng: np.random.Generator, share: float, day:
         return 0
     events["customer_id"] = events["customer_id"].astype("float64")
     events["customer_id"][picks[0]] = np.nan  # missing customer id
-    events["event_at"][picks[1]] = np.datetime64(day + timedelta(days=400), "s")  # future
+    events["activity_at"][picks[1]] = np.datetime64(day + timedelta(days=400), "s")  # future
     events["amount"][picks[2]] = -np.abs(np.nan_to_num(events["amount"][picks[2]], nan=5.0))
-    events["event_type"][picks[3]] = "mystery_event"
+    events["activity"][picks[3]] = "mystery_event"  # not in the vocabulary
     events["customer_id"][picks[4]] = 10**12  # unknown customer
     dup = {k2: v[picks[5]] for k2, v in events.items()}
     for key, values in dup.items():
@@ -273,13 +276,15 @@ def generate(
     start_idx_of = {d.kind: (d.start - start).days for d in drifts}
     pop = _population(rng, customers, days, start_idx_of)
     price_from = start_idx_of.get("price_increase")
-    next_event_id = 1
-    totals = dict(events=0, cancellations=0, malformed=0)
+    next_activity_id = 1
+    totals = dict(activities=0, cancellations=0, malformed=0)
     for t in tqdm(range(days), desc="generating days", unit="day", disable=not progress):
         day = start + timedelta(days=t)
         day_dir = Path(out_dir) / f"day={day.isoformat()}"
         new_ids = np.flatnonzero(pop["signup_idx"] == t if t else pop["signup_idx"] <= 0)
-        _write(_customers_table(pop, new_ids, start, rng), day_dir / "customers.parquet")
+        signups = _customers_table(pop, new_ids, start, rng)
+        if signups.num_rows:  # a day without signups has no customers file
+            _write(signups, day_dir / "customers.parquet")
 
         price_factor = 1.25 if price_from is not None and t >= price_from else 1.0
         parts = [_day_events(pop, t, day, rng, price_factor)]
@@ -290,51 +295,64 @@ def generate(
         )
         order = np.argsort(event_at, kind="stable")
         events = {
-            "event_id": np.arange(next_event_id, next_event_id + ids.size, dtype=np.int64),
+            "activity_id": np.arange(next_activity_id, next_activity_id + ids.size, dtype=np.int64),
             "customer_id": ids[order].astype(np.int64) + 1,
-            "event_at": event_at[order],
-            "event_type": np.array(EVENT_TYPES, dtype=object)[etype[order]],
+            "activity_at": event_at[order],
+            "activity": np.array(EVENT_TYPES, dtype=object)[etype[order]],
             "amount": amount[order],
-            "duration_seconds": duration[order],
+            "quantity": duration[order],
         }
-        next_event_id += ids.size
+        next_activity_id += ids.size
         totals["malformed"] += _inject_malformed(events, rng, malformed_share, day)
-        _write(
-            pa.table(
-                {
-                    "event_id": pa.array(events["event_id"]),
-                    # float only after malformed injection: NaN becomes a null id
-                    "customer_id": pa.array(
-                        events["customer_id"], type=pa.int64(), from_pandas=True
-                    ),
-                    "event_at": pa.array(events["event_at"].astype("datetime64[us]")),
-                    "event_type": pa.array(events["event_type"], type=pa.string()),
-                    "amount": pa.array(events["amount"], from_pandas=True),
-                    "duration_seconds": pa.array(events["duration_seconds"], from_pandas=True),
-                }
-            ),
-            day_dir / "events.parquet",
-        )
-        totals["events"] += events["event_id"].size
 
         leaving = np.flatnonzero(pop["churn_idx"] == t)
         cancelled_at = np.datetime64(day, "s") + rng.integers(
             0, SECONDS_PER_DAY, leaving.size
         ).astype("timedelta64[s]")
+        reasons = rng.choice(CANCEL_REASONS, leaving.size)
+        cancellation_ids = np.arange(next_activity_id, next_activity_id + leaving.size)
+        next_activity_id += leaving.size
+        no_number = np.full(leaving.size, np.nan)
         _write(
             pa.table(
                 {
-                    "customer_id": pa.array(leaving.astype(np.int64) + 1),
-                    "cancelled_at": pa.array(cancelled_at.astype("datetime64[us]")),
-                    "reason": pa.array(rng.choice(CANCEL_REASONS, leaving.size), type=pa.string()),
+                    "activity_id": pa.array(
+                        np.concatenate([events["activity_id"], cancellation_ids]), type=pa.int64()
+                    ),
+                    # float only after malformed injection: NaN becomes a null id
+                    "customer_id": pa.array(
+                        np.concatenate([events["customer_id"], leaving + 1]),
+                        type=pa.int64(), from_pandas=True,
+                    ),
+                    "activity_at": pa.array(
+                        np.concatenate([events["activity_at"], cancelled_at]).astype(
+                            "datetime64[us]"
+                        )
+                    ),
+                    "activity": pa.array(
+                        np.concatenate([events["activity"], np.full(leaving.size, CANCELLATION)]),
+                        type=pa.string(),
+                    ),
+                    "amount": pa.array(
+                        np.concatenate([events["amount"], no_number]), from_pandas=True
+                    ),
+                    "quantity": pa.array(
+                        np.concatenate([events["quantity"], no_number]), from_pandas=True
+                    ),
+                    # the declared activity attribute: why a customer cancelled
+                    "reason": pa.array(
+                        np.concatenate([np.full(events["activity_id"].size, None), reasons]),
+                        type=pa.string(),
+                    ),
                 }
             ),
-            day_dir / "cancellations.parquet",
-        )
+            day_dir / "activities.parquet",
+        )  # fmt: skip
+        totals["activities"] += events["activity_id"].size + leaving.size
         totals["cancellations"] += leaving.size
     return GenerationSummary(
         customers=customers,
-        events=totals["events"],
+        activities=totals["activities"],
         cancellations=totals["cancellations"],
         days=days,
         malformed_rows=totals["malformed"],

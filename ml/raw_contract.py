@@ -1,73 +1,42 @@
-"""The raw input contract: which files, columns and types Scoreline reads (see README).
+"""The raw input contract: which files, columns and types Scoreline reads (docs/contract.md).
 
-Checked per file before dbt runs, so a missing column or a wrong type fails with an error that
-names the file and the column instead of a binder error deep inside a staging view.
+Two tables, in the spirit of the Activity Schema: customers (id, first-seen time, the business's
+declared attributes) and one customer activity stream (activity id, customer id, time, activity
+name, nullable amount and quantity, declared activity attributes). The business vocabulary
+(ml.business) says which attributes and activities exist. Files are checked before dbt runs, so
+a missing column or a wrong type fails with an error naming the file and the column instead of
+a binder error deep inside a staging view.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
 
+from ml.business import Attribute, Business
+
+TABLES = ("customers", "activities")
 INTEGER_TYPES = {
-    "TINYINT",
-    "SMALLINT",
-    "INTEGER",
-    "BIGINT",
-    "HUGEINT",
-    "UTINYINT",
-    "USMALLINT",
-    "UINTEGER",
+    "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
     "UBIGINT",
-}
-NUMBER_TYPES = INTEGER_TYPES | {"FLOAT", "DOUBLE", "DECIMAL", '"NULL"'}
+}  # fmt: skip
+NULL_TYPE = '"NULL"'  # a column that is null in every row of a file
+NUMBER_TYPES = INTEGER_TYPES | {"FLOAT", "DOUBLE", "DECIMAL", NULL_TYPE}
 TIME_TYPES = {
-    "TIMESTAMP",
-    "TIMESTAMP WITH TIME ZONE",
-    "TIMESTAMP_NS",
-    "TIMESTAMP_MS",
-    "TIMESTAMP_S",
-    "DATE",
-    "VARCHAR",
-}
+    "TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S",
+    "DATE", "VARCHAR",
+}  # fmt: skip
 
 # kind -> (accepted DuckDB types, how the error describes them)
 KINDS = {
     "id": (INTEGER_TYPES | {"VARCHAR"}, "an integer or text id"),
     "time": (TIME_TYPES, "a timestamp (or ISO-8601 text; unparseable values are quarantined)"),
-    "text": ({"VARCHAR"}, "text"),
+    "text": ({"VARCHAR", NULL_TYPE}, "text"),
+    "category": (INTEGER_TYPES | {"VARCHAR", NULL_TYPE}, "text (or an integer code)"),
     "number": (NUMBER_TYPES, "a number"),
-}
-
-# table -> column -> (kind, meaning). The README's contract table is this, in words.
-RAW_CONTRACT: dict[str, dict[str, tuple[str, str]]] = {
-    "customers": {
-        "customer_id": ("id", "customer key"),
-        "signup_at": ("time", "signup time, UTC"),
-        "plan": ("text", "plan name: basic, standard or premium"),
-        "monthly_price": ("number", "monthly price at signup"),
-        "region": ("text", "region"),
-        "channel": ("text", "acquisition channel"),
-    },
-    "events": {
-        "event_id": ("id", "event key, unique within a day"),
-        "customer_id": ("id", "customer key"),
-        "event_at": ("time", "event time, UTC, within the folder's day"),
-        "event_type": (
-            "text",
-            "login, session, purchase, support_ticket, payment_failed or plan_change",
-        ),
-        "amount": ("number", "purchase amount, failed payment amount or new plan price; >= 0"),
-        "duration_seconds": ("number", "session length in seconds; >= 0"),
-    },
-    "cancellations": {
-        "customer_id": ("id", "customer key"),
-        "cancelled_at": ("time", "cancellation time, UTC"),
-        "reason": ("text", "free-text or coded reason"),
-    },
 }
 
 
@@ -79,6 +48,33 @@ class RawContractError(ValueError):
 class RawCheck:
     files_checked: int
     days: tuple[date, ...]
+
+
+def _attribute_kind(attribute: Attribute) -> str:
+    return "number" if attribute.type == "numeric" else "category"
+
+
+def raw_contract(business: Business) -> dict[str, dict[str, tuple[str, str]]]:
+    """table -> column -> (kind, meaning): the contract for one business's vocabulary."""
+    customers = {
+        "customer_id": ("id", "customer key"),
+        "first_seen_at": ("time", "when the customer was first seen, UTC"),
+    }
+    for name, attribute in business.customers.attributes.items():
+        customers[name] = (_attribute_kind(attribute), attribute.description or "declared attribute")
+    activities = {
+        "activity_id": ("id", "activity key, unique within a day"),
+        "customer_id": ("id", "customer key"),
+        "activity_at": ("time", "activity time, UTC, before the end of the folder's day"),
+        "activity": ("text", f"one of {', '.join(business.activities)}"),
+    }
+    if business.carries_amounts:
+        activities["amount"] = ("number", "revenue or amount, >= 0; null where none")
+    if business.carries_quantities:
+        activities["quantity"] = ("number", "quantity or duration, >= 0; null where none")
+    for name, attribute in business.activity_attributes.items():
+        activities[name] = (_attribute_kind(attribute), attribute.description or "declared attribute")
+    return {"customers": customers, "activities": activities}
 
 
 def _normalise(duckdb_type: str) -> str:
@@ -98,13 +94,39 @@ def day_folders(raw_dir: Path) -> list[tuple[date, Path]]:
     return sorted(folders)
 
 
+def newest_raw_day(raw_dir: Path) -> date | None:
+    """The newest day folder holding a file of any table (an empty folder does not count)."""
+    with_files = [day for day, folder in day_folders(raw_dir) if any(folder.glob("*.parquet"))]
+    return with_files[-1] if with_files else None
+
+
+def default_score_date(raw_dir: Path) -> date:
+    """The day after the newest raw day of any table: what a run scores when given no date.
+
+    The dbt macro `score_date()` applies the same rule when dbt runs by hand.
+
+    Raises:
+        RawContractError: there is no raw day folder with a file.
+    """
+    newest = newest_raw_day(raw_dir)
+    if newest is None:
+        raise RawContractError(
+            f"no raw day folders (day=YYYY-MM-DD) with Parquet files under {raw_dir}: run "
+            "`scoreline generate`, or set SCORELINE_RAW_DIR to your data."
+        )
+    return newest + timedelta(days=1)
+
+
 def check_raw_files(
-    raw_dir: Path, since: date | None = None, until: date | None = None
+    raw_dir: Path, business: Business, since: date | None = None, until: date | None = None
 ) -> RawCheck:
-    """Check every raw file of the days in [since, until) against the contract.
+    """Check every raw file of the days in [since, until) against the business's contract.
+
+    A day may lack a table's file (no rows that day), but each table needs a file on some day.
 
     Args:
         raw_dir: Root holding `day=YYYY-MM-DD/<table>.parquet`.
+        business: The vocabulary: which attribute and activity columns the files carry.
         since: First day to check (None: the oldest). A nightly run checks only its new days.
         until: Day after the last to check (None: the newest).
 
@@ -112,56 +134,65 @@ def check_raw_files(
         How many files and which days were checked.
 
     Raises:
-        RawContractError: a file lacks a column or has a column of the wrong type, or there
-            are no day folders at all. The message names every file and column at fault.
+        RawContractError: a file lacks a column or has a column of the wrong type, a table has
+            no file at all, or there are no day folders. The message names every file and
+            column at fault.
     """
+    contract = raw_contract(business)
     all_folders = day_folders(raw_dir)
     folders = [
         (day, folder)
         for day, folder in all_folders
         if (since is None or day >= since) and (until is None or day < until)
     ]
-    # The newest day already loaded is the reference the new days must agree with.
-    earlier = [item for item in all_folders if since is not None and item[0] < since]
     if not folders:
         raise RawContractError(
             f"no raw day folders (day=YYYY-MM-DD) under {raw_dir}"
             + (f" between {since} and {until}" if since or until else "")
             + ": run `scoreline generate`, or set SCORELINE_RAW_DIR to your data."
         )
-    problems: list[str] = []
+    problems = [
+        f"no {table}.parquet in any day folder under {raw_dir}: every table needs a file on "
+        "at least one day"
+        for table in TABLES
+        if not any((folder / f"{table}.parquet").exists() for _, folder in all_folders)
+    ]
     files = 0
     con = duckdb.connect()
+    # The newest day already loaded is the reference the new days must agree with.
+    earlier = [item for item in all_folders if since is not None and item[0] < since]
     text_files: dict[tuple[str, str], dict[bool, list[Path]]] = {}
     for _, folder in earlier[-1:]:
-        for table, columns in RAW_CONTRACT.items():
+        for table, columns in contract.items():
             path = folder / f"{table}.parquet"
             if path.exists():
                 for name, dtype in zip(*_describe(con, path), strict=True):
-                    if name in columns:
+                    if name in columns and dtype != NULL_TYPE:
                         key = (table, name)
                         text_files.setdefault(key, {}).setdefault(dtype == "VARCHAR", []).append(
                             path
                         )
     for _, folder in folders:
-        for table, columns in RAW_CONTRACT.items():
+        for table, columns in contract.items():
             path = folder / f"{table}.parquet"
             if not path.exists():
-                problems.append(f"{path}: file missing (write an empty file on days without rows)")
                 continue
             files += 1
-            actual = {
-                name: _normalise(str(dtype))
-                for name, dtype in zip(*_describe(con, path), strict=True)
-            }
+            try:
+                names, types = _describe(con, path)
+            except duckdb.Error as exc:
+                problems.append(f"{path}: not a readable Parquet file ({exc})")
+                continue
+            actual = {name: _normalise(str(dtype)) for name, dtype in zip(names, types, strict=True)}
             for column, (kind, meaning) in columns.items():
                 accepted, described = KINDS[kind]
-                if column in actual:
-                    by_text = text_files.setdefault((table, column), {})
-                    by_text.setdefault(actual[column] == "VARCHAR", []).append(path)
                 if column not in actual:
                     problems.append(f"{path}: column '{column}' ({meaning}) is missing")
-                elif actual[column] not in accepted:
+                    continue
+                if actual[column] != NULL_TYPE:
+                    by_text = text_files.setdefault((table, column), {})
+                    by_text.setdefault(actual[column] == "VARCHAR", []).append(path)
+                if actual[column] not in accepted:
                     problems.append(
                         f"{path}: column '{column}' has type {actual[column]}, expected {described}"
                     )
@@ -179,7 +210,8 @@ def check_raw_files(
         more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
         raise RawContractError(
             f"{len(problems)} raw input contract violation(s):\n  {shown}{more}\n"
-            "See the README section 'Raw input contract' for each table's columns and types."
+            "See docs/contract.md for each table's columns and types, and the business's "
+            "business.yml for its attributes and activities."
         )
     return RawCheck(files_checked=files, days=tuple(day for day, _ in folders))
 
@@ -187,7 +219,7 @@ def check_raw_files(
 def _mixed_customer_id_kinds(
     text_files: dict[tuple[str, str], dict[bool, list[Path]]],
 ) -> list[str]:
-    """customer_id must be text in every table or integer in every table.
+    """customer_id must be text in both tables or an integer in both.
 
     The warehouse keeps ids in their raw type (integers join and group a third faster than
     text), so an integer id in one table and a text id in another would not join.
@@ -209,5 +241,5 @@ def _mixed_customer_id_kinds(
 
 
 def _describe(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[list[str], list[str]]:
-    relation = con.sql(f"select * from read_parquet('{path}') limit 0")
+    relation = con.read_parquet(str(path)).limit(0)
     return relation.columns, [str(t) for t in relation.types]

@@ -20,8 +20,10 @@ from pathlib import Path
 
 import duckdb
 
+from ml.business import declarations_for_dbt, load_business
 from ml.config import Settings
-from ml.raw_contract import RawContractError, check_raw_files
+from ml.raw_contract import RawContractError, check_raw_files, default_score_date
+from ml.specs import load_specs
 
 
 class DbtError(RuntimeError):
@@ -72,6 +74,21 @@ def dbt_vars(
     return values
 
 
+def dbt_environment(settings: Settings) -> dict[str, str]:
+    """Everything a dbt process of this project reads: paths (profiles, sources, the business's
+    model folder) and SCORELINE_DECLARATIONS, the business vocabulary and the specs' labels.
+
+    Raises:
+        BusinessError, SpecError: the business folder's declarations are invalid.
+    """
+    business = load_business(settings.business_dir)
+    specs = load_specs(settings.business_dir)
+    return {
+        **settings.dbt_env(),
+        "SCORELINE_DECLARATIONS": declarations_for_dbt(business, specs),
+    }
+
+
 @dataclass(frozen=True)
 class DbtRun:
     """A finished dbt command: its output (when captured), wall time and peak memory."""
@@ -104,7 +121,7 @@ def run_dbt(
     """
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     command = [dbt_executable(), *args]
-    env = {**os.environ, **settings.dbt_env()}
+    env = {**os.environ, **dbt_environment(settings)}
     update_environment(env, run_settings_env(vars))
     started = time.perf_counter()
     with tempfile.TemporaryFile("w+") as out:
@@ -225,15 +242,15 @@ def require_raw_day(settings: Settings, day: date) -> None:
         )
 
 
-def check_build_inputs(settings: Settings, plan: BuildPlan, score_date: date | None):
+def check_build_inputs(settings: Settings, plan: BuildPlan, score_date: date):
     """The raw days a build will read exist (the newest one included) and keep the contract.
 
     Raises:
         RawContractError: a day is missing or a file breaks the contract; names file and column.
     """
-    if score_date is not None:
-        require_raw_day(settings, score_date - timedelta(days=1))
-    return check_raw_files(settings.raw_dir, since=plan.since, until=score_date)
+    require_raw_day(settings, score_date - timedelta(days=1))
+    business = load_business(settings.business_dir)
+    return check_raw_files(settings.raw_dir, business, since=plan.since, until=score_date)
 
 
 def build_warehouse(

@@ -1,8 +1,8 @@
-{#- One row per customer active on the score date: who the nightly run scores. -#}
+{#- One row per customer in the base on the score date: who the nightly run scores. -#}
 with
 
 customers as (
-    select * from {{ ref('int_customer_lifetimes') }}
+    select * from {{ ref('int_customers') }}
 ),
 
 active_customers as (

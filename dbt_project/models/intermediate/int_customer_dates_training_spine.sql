@@ -1,6 +1,6 @@
-{#- One row per (sampled) customer per past as-of date at which the customer was active.
-    As-of dates sit every `training_step_days` from the first raw day plus the minimum history,
-    so they are stable from night to night; labels later keep only matured windows. -#}
+{#- One row per (sampled) customer per past as-of date at which the customer was in the base.
+    As-of dates lie on the specs' grids (training_as_of_dates), so they are stable from night to
+    night; each spec's labels keep only their own grid and matured windows. -#}
 {{
     config(
         materialized='incremental',
@@ -14,19 +14,15 @@
 with
 
 first_raw_day as (
-    select min(loaded_date) as first_day from {{ ref('stg_app__customers') }}
+    select min(loaded_date) as first_day from {{ ref('stg_raw__customers') }}
 ),
 
 as_of_dates as (
-    {{ as_of_date_series(
-        "(select " ~ dbt.dateadd('day', var('training_min_history_days'), 'first_day') ~ " from first_raw_day)",
-        score_date(),
-        var('training_step_days'),
-    ) }}
+    {{ training_as_of_dates('first_raw_day') }}
 ),
 
 customers as (
-    select * from {{ ref('int_customer_lifetimes') }}
+    select * from {{ ref('int_customers') }}
 ),
 
 active_customer_dates as (

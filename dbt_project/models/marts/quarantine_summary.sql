@@ -1,5 +1,5 @@
 {#- One row per raw table and reject reason: how many rows were quarantined and when last. -#}
-{%- set tables = ['customers', 'events', 'cancellations'] %}
+{%- set tables = ['customers', 'activities'] %}
 
 with
 
@@ -10,7 +10,7 @@ rejected_{{ table }} as (
         reject_reason,
         count(*) as rejected_rows,
         max(loaded_date) as last_loaded_date
-    from {{ ref('stg_app__' ~ table ~ '_rejected') }}
+    from {{ ref('stg_raw__' ~ table ~ '_rejected') }}
     group by 1, 2
 ),
 

@@ -9,31 +9,31 @@
 }}
 
 {#- Built after every raw-day loader, because it is their shared watermark. #}
--- depends_on: {{ ref('int_events_aggregated_to_customer_days') }}
--- depends_on: {{ ref('int_plan_changes') }}
+-- depends_on: {{ ref('int_activities_aggregated_to_customer_days') }}
+-- depends_on: {{ ref('int_contract_ends') }}
 
-{%- set tables = ['customers', 'events', 'cancellations'] %}
+{%- set tables = ['customers', 'activities'] %}
 
 with
 
 {% for table in tables %}
 raw_{{ table }} as (
     select cast(day as date) as loaded_date, count(*) as row_count
-    from {{ source('app', table) }}
+    from {{ source('raw', table) }}
     where {{ raw_days_to_load('cast(day as date)') }}
     group by 1
 ),
 
 clean_{{ table }} as (
     select loaded_date, count(*) as row_count
-    from {{ ref('stg_app__' ~ table) }}
+    from {{ ref('stg_raw__' ~ table) }}
     where {{ raw_days_to_load('loaded_date') }}
     group by 1
 ),
 
 rejected_{{ table }} as (
     select loaded_date, count(*) as row_count
-    from {{ ref('stg_app__' ~ table ~ '_rejected') }}
+    from {{ ref('stg_raw__' ~ table ~ '_rejected') }}
     where {{ raw_days_to_load('loaded_date') }}
     group by 1
 ),

@@ -1,0 +1,7 @@
+{#- True for a number that is neither infinite nor NaN: 1e308 * 10 or a NaN in a raw file must be
+    quarantined, not summed into a feature that no null check would catch. -#}
+{% macro is_finite(expression) %}
+    {{ return(adapter.dispatch('is_finite', 'scoreline')(expression)) }}
+{% endmacro %}
+
+{% macro default__is_finite(expression) %}isfinite({{ expression }}){% endmacro %}

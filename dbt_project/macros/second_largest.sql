@@ -1,0 +1,6 @@
+{#- Aggregate: the second largest non-null value of the group (null when it has fewer than two). -#}
+{% macro second_largest(expression) %}
+    {{ return(adapter.dispatch('second_largest', 'scoreline')(expression)) }}
+{% endmacro %}
+
+{% macro default__second_largest(expression) %}max({{ expression }}, 2)[2]{% endmacro %}

@@ -1,0 +1,183 @@
+{#- Lifetime aggregates per (customer, as-of date) on the feature spine: for every activity and
+    for all of them, counts, active days, amounts, quantities, revenue, first, last and previous
+    active dates, and the latest amount of attribute-updating activities, over every activity
+    dated before the as-of date since the customer was first seen (lifetime_measures). Shared
+    feature logic of the declared feature versions (tag feature_logic). -#}
+{#- Maintained incrementally, so a night's cost does not grow with history: a night continues
+    from the rows stored for the previous as-of date B (loaded through day W_B) and adds only
+    the daily activity they lack, rows dated on or after B or loaded after W_B. Customers with no
+    stored row (new ones, and every customer in a full build) are aggregated from scratch: on
+    the score date per customer, on earlier dates through the spine join, as the activity
+    windows do. Every spine row gets a row, so the next night finds every customer stored. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='as_of_date',
+        on_schema_change='fail',
+        tags=['feature_logic'],
+    )
+}}
+
+{%- set first_date = first_as_of_date_to_build() %}
+{%- set base = lifetime_base(first_date) %}
+{%- set score = score_date() %}
+
+with
+
+spine as not materialized (
+    select customer_id, as_of_date from {{ ref('int_customer_dates_feature_spine') }}
+    {% if first_date %}where as_of_date >= {{ first_date }}{% endif %}
+),
+
+customer_days as not materialized (
+    select * from {{ ref('int_activities_aggregated_to_customer_days') }}
+),
+
+{% if base %}
+base as not materialized (
+    select * from {{ this }}
+    where as_of_date = {{ base.as_of_date }}
+),
+
+based_spine as not materialized (
+    select spine.* from spine
+    semi join base
+        on spine.customer_id = base.customer_id
+),
+
+fresh_spine as not materialized (
+    select spine.* from spine
+    anti join base
+        on spine.customer_id = base.customer_id
+),
+{%- else %}
+fresh_spine as not materialized (
+    select * from spine
+),
+{%- endif %}
+
+{#- A night aggregates from scratch only its new customers: their activity starts on the day
+    they were first seen (staging rejects earlier activity), so the scan starts there. #}
+{%- set fresh_since = none %}
+{%- if base and execute %}
+    {%- set fresh_since = run_query(
+        "with spine as (select customer_id from " ~ ref('int_customer_dates_feature_spine')
+        ~ " where as_of_date >= " ~ first_date ~ "), base as (select customer_id from " ~ this
+        ~ " where as_of_date = " ~ base.as_of_date ~ ") select min(cast(customers.first_seen_at as date)) from "
+        ~ ref('int_customers') ~ " as customers semi join (select * from spine anti join base on spine.customer_id = base.customer_id) as fresh "
+        ~ "on customers.customer_id = fresh.customer_id").columns[0].values()[0] %}
+{%- endif %}
+
+fresh_days as not materialized (
+    select * from customer_days
+    {%- if base %}
+    where activity_date >= {{ "cast('" ~ fresh_since ~ "' as date)" if fresh_since else score }}
+    {%- endif %}
+),
+
+{#- The score date: aggregate per customer, then keep the spine's customers (the shape of the
+    activity windows' score-date branch, see activity_windows). #}
+fresh_on_the_score_date as (
+    select
+        fresh_spine.customer_id,
+        fresh_spine.as_of_date,
+        {%- for measure in lifetime_measures() %}
+        per_customer.{{ measure.column }},
+        {%- endfor %}
+    from fresh_spine
+    left join (
+        select
+            pieces.customer_id,
+            {{- lifetime_merge('pieces') }}
+        from (
+            select
+                fresh_days.customer_id,
+                {{- lifetime_pieces_from_days('fresh_days') }}
+            from fresh_days
+            -- point in time: only activity dated before the as-of date, i.e. before its midnight
+            where fresh_days.activity_date < {{ score }}
+        ) as pieces
+        group by 1
+    ) as per_customer
+        on fresh_spine.customer_id = per_customer.customer_id
+    where fresh_spine.as_of_date = {{ score }}
+),
+
+{#- Earlier as-of dates (training dates): the spine joins its customers' activity. #}
+fresh_before_the_score_date as (
+    select
+        pieces.customer_id,
+        pieces.as_of_date,
+        {{- lifetime_merge('pieces') }}
+    from (
+        select
+            fresh_spine.customer_id,
+            fresh_spine.as_of_date,
+            {{- lifetime_pieces_from_days('fresh_days') }}
+        from fresh_spine
+        left join fresh_days
+            on fresh_spine.customer_id = fresh_days.customer_id
+            -- point in time: only activity dated before the as-of date
+            and fresh_days.activity_date < fresh_spine.as_of_date
+        where fresh_spine.as_of_date <> {{ score }}
+    ) as pieces
+    group by 1, 2
+),
+
+{% if base %}
+{#- Customers stored at B: B's aggregates plus the activity they lack (see the header). #}
+continued_from_the_stored_date as (
+    select
+        pieces.customer_id,
+        pieces.as_of_date,
+        {{- lifetime_merge('pieces') }}
+    from (
+        select based_spine.customer_id, based_spine.as_of_date,
+            {{- lifetime_pieces_from_base('base', 'last') }}
+        from based_spine
+        inner join base
+            on based_spine.customer_id = base.customer_id
+        union all
+        select based_spine.customer_id, based_spine.as_of_date,
+            {{- lifetime_pieces_from_base('base', 'previous') }}
+        from based_spine
+        inner join base
+            on based_spine.customer_id = base.customer_id
+        union all
+        select based_spine.customer_id, based_spine.as_of_date,
+            {{- lifetime_pieces_from_days('new_days') }}
+        from based_spine
+        inner join (
+            select * from customer_days
+            {#- implied by the condition below; a plain range, so the scan skips history #}
+            where loaded_date >= least({{ base.as_of_date }}, {{ base.loaded_through_date }} + 1)
+                and (
+                    activity_date >= {{ base.as_of_date }}
+                    or loaded_date > {{ base.loaded_through_date }}
+                )
+        ) as new_days
+            on based_spine.customer_id = new_days.customer_id
+            -- point in time: only activity dated before the as-of date
+            and new_days.activity_date < based_spine.as_of_date
+    ) as pieces
+    group by 1, 2
+),
+{%- endif %}
+
+lifetime_aggregates as (
+    select * from fresh_on_the_score_date
+    union all
+    select * from fresh_before_the_score_date
+    {%- if base %}
+    union all
+    select * from continued_from_the_stored_date
+    {%- endif %}
+)
+
+select
+    lifetime_aggregates.*,
+    {#- the load watermark these aggregates include; the next night continues from it #}
+    (select max(loaded_date) from {{ ref('int_activities_aggregated_to_customer_days') }})
+        as loaded_through_date
+from lifetime_aggregates

@@ -1,1 +1,0 @@
-{{ scoring_input(ref('customer_features', v=1), 1) }}

@@ -19,9 +19,10 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
+from ml.business import load_business
 from ml.config import Settings
 from ml.publish import published_files, published_glob
-from ml.specs import load_specs
+from ml.specs import ModelSpec, load_specs
 
 CACHE_SECONDS = 60
 
@@ -54,8 +55,24 @@ def settings() -> Settings:
     return Settings.from_env()
 
 
+def specs() -> dict[str, ModelSpec]:
+    return load_specs(settings().business_dir)
+
+
 def model_names() -> list[str]:
-    return list(load_specs())
+    return list(specs())
+
+
+def segment_dimensions() -> list[str]:
+    """The business's categorical customer attributes: what pages filter and segment by."""
+    return load_business(settings().business_dir).categorical_attributes()
+
+
+def _dimension(name: str) -> str:
+    """A segment column, checked against the vocabulary before it is written into SQL."""
+    if name not in segment_dimensions():
+        raise ValueError(f"{name!r} is not a categorical attribute of this business")
+    return name
 
 
 def has_published(table: str = "predictions") -> bool:
@@ -140,39 +157,45 @@ def score_histogram(model: str, score_date, bins: int = 20) -> pd.DataFrame:
 
 @cached
 def segment_values() -> dict[str, list[str]]:
-    """The plans, regions and channels customers have, for the filters."""
+    """Each categorical attribute's values among customers, for the filters."""
+    dimensions = segment_dimensions()
+    if not dimensions:
+        return {}
     frame = _warehouse(
-        "select 'plan' as dimension, plan as value from wh.int_customer_lifetimes "
-        "union select 'region', region from wh.int_customer_lifetimes "
-        "union select 'channel', channel from wh.int_customer_lifetimes"
+        " union ".join(
+            f"select '{d}' as dimension, {_dimension(d)} as value from wh.int_customers"
+            for d in dimensions
+        )
     )
     if frame.empty:
-        return {"plan": [], "region": [], "channel": []}
-    return {
-        d: sorted(frame[frame.dimension == d].value.dropna()) for d in ("plan", "region", "channel")
-    }
+        return {d: [] for d in dimensions}
+    return {d: sorted(frame[frame.dimension == d].value.dropna()) for d in dimensions}
 
 
 @cached
 def at_risk_customers(
-    model: str, score_date, bands: tuple[str, ...], plans: tuple, regions: tuple,
-    channels: tuple, limit: int = 5000,
+    model: str, score_date, bands: tuple[str, ...], filters: tuple[tuple[str, tuple], ...],
+    limit: int = 5000,
 ) -> pd.DataFrame:  # fmt: skip
-    """The highest scores of a date, filtered, with plain-words reasons."""
-    filters = ["model_name = $m", "score_date = $d", "not is_shadow"]
+    """The highest scores of a date, filtered by band and attribute values, with reasons."""
+    conditions = ["model_name = $m", "score_date = $d", "not is_shadow"]
     params: dict = {"m": model, "d": score_date, "limit": limit}
-    for column, values in (("risk_band", bands), ("plan", plans), ("region", regions),
-                           ("channel", channels)):  # fmt: skip
+    if bands:
+        conditions.append("risk_band in (select unnest($bands))")
+        params["bands"] = list(bands)
+    for position, (column, values) in enumerate(filters):
         if values:
-            filters.append(f"{column} in (select unnest(${column}))")
-            params[column] = list(values)
+            conditions.append(f"{_dimension(column)} in (select unnest($f{position}))")
+            params[f"f{position}"] = list(values)
+    attributes = "".join(f"{d}, " for d in segment_dimensions())
     return _warehouse(
         f"""
-        select customer_id, score, risk_band, plan, region, channel,
+        select customer_id, score, risk_band, {attributes}
                array_to_string(reasons, '; ') as reasons, model_version
         from {_published("predictions")}
-        left join wh.int_customer_lifetimes using (customer_id)
-        where {" and ".join(filters)}
+        left join (select * replace (cast(customer_id as varchar) as customer_id)
+                   from wh.int_customers) using (customer_id)
+        where {" and ".join(conditions)}
         order by score desc limit $limit
         """,
         params,
@@ -184,11 +207,12 @@ def segment_risk(model: str, score_date, threshold: float, dimension: str) -> pd
     """Customers, mean score and high-risk share per segment on one score date."""
     return _warehouse(
         f"""
-        select customers.{dimension} as segment, count(*) as customers,
+        select customers.{_dimension(dimension)} as segment, count(*) as customers,
                avg(score) as mean_score,
                avg(case when score >= $t then 1 else 0 end) as high_risk_share
         from {_published("predictions")} as predictions
-        join wh.int_customer_lifetimes as customers using (customer_id)
+        join wh.int_customers as customers
+            on predictions.customer_id = cast(customers.customer_id as varchar)
         where model_name = $m and score_date = $d and not is_shadow
         group by all order by mean_score desc
         """,
@@ -201,10 +225,11 @@ def realized_rate_by_segment(model: str, dimension: str) -> pd.DataFrame:
     """Realized outcome rate per segment over every matured score date."""
     return _warehouse(
         f"""
-        select customers.{dimension} as segment, count(*) as customer_dates,
+        select customers.{_dimension(dimension)} as segment, count(*) as customer_dates,
                avg(label) as realized_rate
         from wh.realized_labels as labels
-        join wh.int_customer_lifetimes as customers using (customer_id)
+        join wh.int_customers as customers
+            on labels.customer_id = cast(customers.customer_id as varchar)
         where labels.model_name = $m
         group by all order by realized_rate desc
         """,
@@ -290,7 +315,7 @@ def model_registry(model: str) -> dict:
     """Champion, challenger, alias history and per-version validation metrics from MLflow."""
     from ml import registry
 
-    spec = load_specs()[model]
+    spec = specs()[model]
     client = registry.connect(settings())
     versions = []
     try:

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from datetime import date
 from pathlib import Path
 
+from ml.business import BusinessError, load_business
 from ml.config import Settings
+from ml.feature_families import FamilyError, declared_versions, properties_files, regenerate
 from ml.feature_fingerprints import (
     FINGERPRINTS_FILE,
     changed_versions,
@@ -21,12 +24,12 @@ from ml.feature_fingerprints import (
 )
 from ml.generate import DriftScenario, generate
 from ml.publish import publish_predictions
-from ml.raw_contract import RawContractError, check_raw_files
+from ml.raw_contract import RawContractError, check_raw_files, default_score_date
 from ml.registry import RegistryError
 from ml.score import ScoringInputError
 from ml.specs import SpecError, load_specs
 from ml.training_set import TrainingSetError
-from ml.warehouse import DbtError, build_warehouse, run_dbt
+from ml.warehouse import DbtError, build_warehouse, dbt_environment, run_dbt
 
 DEMO_CUSTOMERS = 50_000
 DEMO_DAYS = 180
@@ -74,14 +77,15 @@ def cmd_generate(args: argparse.Namespace, settings: Settings) -> int:
     )
     print(
         f"wrote {summary.days} days to {out}: {summary.customers:,} customers, "
-        f"{summary.events:,} events, {summary.cancellations:,} cancellations, "
+        f"{summary.activities:,} activities ({summary.cancellations:,} cancellations), "
         f"{summary.malformed_rows:,} deliberately malformed rows"
     )
     return 0
 
 
 def cmd_check_raw(args: argparse.Namespace, settings: Settings) -> int:
-    result = check_raw_files(settings.raw_dir, since=args.since, until=args.until)
+    business = load_business(settings.business_dir)
+    result = check_raw_files(settings.raw_dir, business, since=args.since, until=args.until)
     print(
         f"raw input contract holds: {result.files_checked} files, "
         f"days {result.days[0]} to {result.days[-1]}"
@@ -90,14 +94,54 @@ def cmd_check_raw(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
-    build_warehouse(
+    score_date = args.score_date or default_score_date(settings.raw_dir)
+    print(f"building the warehouse for score date {score_date} ({settings.business_dir.name})")
+    build = build_warehouse(
         settings,
-        score_date=args.score_date,
+        score_date=score_date,
         full_refresh=args.full_refresh,
         with_training=not args.nightly,
         reload_from_date=args.reload_from,
+        select="fqn:*" if args.all_versions else None,
     )
-    print(f"warehouse built: {settings.warehouse_path}")
+    print(f"warehouse built: {settings.warehouse_path}\n{build.summary()}")
+    return 0
+
+
+def cmd_features(args: argparse.Namespace, settings: Settings) -> int:
+    business = load_business(settings.business_dir)
+    stale = []
+    for path in properties_files(settings.business_dir):
+        text = regenerate(path, business)
+        if text != path.read_text():
+            stale.append(path)
+            if args.write:
+                path.write_text(text)
+    for model, version, _ in (v for p in properties_files(settings.business_dir)
+                              for v in declared_versions(p)):  # fmt: skip
+        print(f"{model} v{version}: declared")
+    if stale and not args.write:
+        for path in stale:
+            print(
+                f"{path}: generated columns differ from the families; run "
+                "`scoreline features --write`",
+                file=sys.stderr,
+            )
+        return 1
+    if stale:
+        print("rewrote " + ", ".join(str(p) for p in stale))
+    return 0
+
+
+def cmd_env(args: argparse.Namespace, settings: Settings) -> int:
+    for key, value in dbt_environment(settings).items():
+        print(f"export {key}={shlex.quote(value)}")
+    return 0
+
+
+def cmd_dbt(args: argparse.Namespace, settings: Settings) -> int:
+    dbt_args = args.dbt_args[1:] if args.dbt_args[:1] == ["--"] else args.dbt_args
+    run_dbt(settings, dbt_args)
     return 0
 
 
@@ -105,7 +149,7 @@ def cmd_fingerprints(args: argparse.Namespace, settings: Settings) -> int:
     run_dbt(settings, ["parse", "--quiet"])
     manifest = json.loads((settings.dbt_target_dir / "manifest.json").read_text())
     current = compute_fingerprints(manifest)
-    path = settings.project_dir / FINGERPRINTS_FILE
+    path = settings.business_dir / FINGERPRINTS_FILE
     if args.update:
         write_fingerprints(path, current)
         print(f"released {', '.join(current)} -> {path}")
@@ -126,8 +170,8 @@ def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _specs(names: list[str]) -> list:
-    specs = load_specs()
+def _specs(names: list[str], settings: Settings | None = None) -> list:
+    specs = load_specs((settings or Settings.from_env()).business_dir)
     unknown = [name for name in names if name not in specs]
     if unknown:
         raise SpecError(f"unknown model spec(s) {unknown}; known: {sorted(specs)}")
@@ -137,7 +181,7 @@ def _specs(names: list[str]) -> list:
 def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
     from ml.train import train_and_register
 
-    for spec in _specs(args.models):
+    for spec in _specs(args.models, settings):
         outcome = train_and_register(spec, settings, who=args.who)
         verdict = "promoted to champion" if outcome.decision.promote else "kept as challenger"
         print(
@@ -159,7 +203,7 @@ def score_and_publish(settings: Settings, names: list[str]) -> None:
     """Score each spec with its champion and publish the date atomically."""
     from ml.score import score
 
-    for spec in _specs(names):
+    for spec in _specs(names, settings):
         result = score(spec, settings)
         path = publish_predictions(settings, result.predictions, spec.name, result.score_date)
         champion_rows = int((~result.predictions.is_shadow).sum())
@@ -179,7 +223,7 @@ def cmd_score(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_promote(args: argparse.Namespace, settings: Settings) -> int:
     from ml import registry
 
-    (spec,) = _specs([args.model])
+    (spec,) = _specs([args.model], settings)
     client = registry.connect(settings)
     try:
         client.get_model_version(spec.registered_model_name, str(args.version))
@@ -193,7 +237,7 @@ def cmd_promote(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_rollback(args: argparse.Namespace, settings: Settings) -> int:
     from ml import registry
 
-    (spec,) = _specs([args.model])
+    (spec,) = _specs([args.model], settings)
     version = registry.rollback(registry.connect(settings), spec, args.who, args.reason)
     print(f"{spec.name}: champion rolled back to v{version}")
     return 0
@@ -203,7 +247,7 @@ def cmd_models(args: argparse.Namespace, settings: Settings) -> int:
     from ml import registry
 
     client = registry.connect(settings)
-    for spec in _specs(args.models):
+    for spec in _specs(args.models, settings):
         champion = registry.alias_version(client, spec, registry.CHAMPION)
         challenger = registry.alias_version(client, spec, registry.CHALLENGER)
         print(f"{spec.name}: champion v{champion}, challenger v{challenger}")
@@ -228,8 +272,9 @@ def build_parser() -> argparse.ArgumentParser:
     gen = sub.add_parser(
         "generate",
         help="write synthetic raw data, one folder per day",
-        description="Write a synthetic subscription business (customers, events, cancellations) "
-        "as day=YYYY-MM-DD/<table>.parquet folders. Deterministic per seed.",
+        description="Write the synthetic subscription business (customers and their activity "
+        "stream, as businesses/subscription/business.yml declares them) as "
+        "day=YYYY-MM-DD/<table>.parquet folders. Deterministic per seed.",
     )
     gen.add_argument("--customers", type=int, default=DEMO_CUSTOMERS, help="customers in total")
     gen.add_argument("--days", type=int, default=DEMO_DAYS, help="number of days to write")
@@ -247,7 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--malformed-share",
         type=float,
         default=0.0,
-        help="share of events replaced by each malformed kind, to exercise the quarantine",
+        help="share of activities replaced by each malformed kind, to exercise the quarantine",
     )
     gen.add_argument("--out", help="output folder (default: SCORELINE_RAW_DIR)")
     gen.add_argument("--overwrite", action="store_true", help="replace existing day folders")
@@ -256,7 +301,8 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser(
         "check-raw",
         help="check raw files against the input contract",
-        description="Check every raw file's columns and types; errors name the file and column.",
+        description="Check every raw file's columns and types against the contract and the "
+        "business's vocabulary (SCORELINE_BUSINESS_DIR); errors name the file and column.",
     )
     check.add_argument("--since", type=_date, help="first day to check")
     check.add_argument("--until", type=_date, help="day after the last to check")
@@ -268,19 +314,52 @@ def build_parser() -> argparse.ArgumentParser:
         description="Check the raw days not loaded yet, then run `dbt build` (models and their "
         "contract tests). Incremental by default: a night reads only the new day.",
     )
-    build.add_argument("--score-date", type=_date, help="as-of date (default: newest day + 1)")
+    build.add_argument(
+        "--score-date", type=_date,
+        help="as-of date (default: the day after the newest raw day of any table)",
+    )  # fmt: skip
     build.add_argument("--full-refresh", action="store_true", help="rebuild from all history")
     build.add_argument(
         "--nightly", action="store_true", help="skip labels and training sets (tag:training)"
     )
     build.add_argument("--reload-from", type=_date, help="reprocess raw days from this date")
+    build.add_argument(
+        "--all-versions", action="store_true",
+        help="also build released feature versions no spec uses (nights skip them)",
+    )  # fmt: skip
     build.set_defaults(func=cmd_build)
+
+    features = sub.add_parser(
+        "features",
+        help="check (or write) declared feature versions' generated contract columns",
+        description="Expand each declared feature version's families (config.meta.families in "
+        "the business's feature YAML) into contract columns, against the vocabulary. Without "
+        "--write, exit 1 when the committed columns are stale.",
+    )
+    features.add_argument("--write", action="store_true", help="rewrite the generated columns")
+    features.set_defaults(func=cmd_features)
+
+    env = sub.add_parser(
+        "env",
+        help="print the environment dbt needs (for running dbt by hand)",
+        description='`eval "$(scoreline env)"`, then plain `dbt build` sees the paths, the '
+        "business folder and its declarations as Scoreline's runs do.",
+    )
+    env.set_defaults(func=cmd_env)
+
+    dbt = sub.add_parser(
+        "dbt",
+        help="run a dbt command with Scoreline's environment",
+        description="e.g. `scoreline dbt -- ls -s customer_features`",
+    )
+    dbt.add_argument("dbt_args", nargs=argparse.REMAINDER, help="arguments for dbt")
+    dbt.set_defaults(func=cmd_dbt)
 
     prints = sub.add_parser(
         "fingerprints",
         help="check or release feature version fingerprints",
-        description="Compare each feature version's SQL+macros+contract hash with "
-        f"{FINGERPRINTS_FILE}. --update releases the current logic (commit the file).",
+        description="Compare each feature version's SQL+macros+contract hash with the business "
+        f"folder's {FINGERPRINTS_FILE}. --update releases the current logic (commit the file).",
     )
     prints.add_argument("--update", action="store_true", help="rewrite the fingerprint file")
     prints.set_defaults(func=cmd_fingerprints)
@@ -350,6 +429,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args, settings)
     except (
+        BusinessError,
+        FamilyError,
         RawContractError,
         DbtError,
         SpecError,

@@ -5,6 +5,7 @@ Nothing happens at import time; callers build a `Settings` and pass it down.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -47,7 +48,9 @@ class Settings:
         return cls(
             project_dir=PROJECT_DIR,
             data_dir=data_dir,
-            business_dir=(PROJECT_DIR / env.get("SCORELINE_BUSINESS_DIR", DEFAULT_BUSINESS)).resolve(),
+            business_dir=(
+                PROJECT_DIR / env.get("SCORELINE_BUSINESS_DIR", DEFAULT_BUSINESS)
+            ).resolve(),
             raw_dir=path("SCORELINE_RAW_DIR", data_dir / "raw"),
             warehouse_path=path("SCORELINE_WAREHOUSE", data_dir / "warehouse.duckdb"),
             dbt_target_dir=path("SCORELINE_DBT_TARGET_DIR", data_dir / "dbt_target"),
@@ -74,6 +77,21 @@ class Settings:
         """The business's model specs (`<business>/specs/*.yaml`)."""
         return self.business_dir / "specs"
 
+    def business_dir_for_dbt(self) -> str:
+        """The business folder as dbt's model path: relative to the project. dbt writes a
+        compiled test to <target>/compiled/<project>/<yml path>/<test>.sql, so an absolute yml
+        path (a business outside the project) would be written over; such a folder is reached
+        through a link under .scoreline/ (see ml.warehouse.dbt_environment)."""
+        if self.business_dir.is_relative_to(self.project_dir):
+            return str(self.business_dir.relative_to(self.project_dir))
+        return str(self.business_link.relative_to(self.project_dir))
+
+    @property
+    def business_link(self) -> Path:
+        """Where an outside business folder is linked into the project (one link per folder)."""
+        digest = hashlib.sha256(str(self.business_dir).encode()).hexdigest()[:12]
+        return self.project_dir / ".scoreline" / "businesses" / f"{self.business_dir.name}-{digest}"
+
     @property
     def dagster_home(self) -> Path:
         return self.data_dir / "dagster"
@@ -81,12 +99,7 @@ class Settings:
     def dbt_env(self) -> dict[str, str]:
         """Environment variables the dbt project reads (profiles.yml, sources, model paths)."""
         return {
-            # relative inside the project, so dbt's test names and paths do not carry this machine's
-            "SCORELINE_BUSINESS_DIR": (
-                str(self.business_dir.relative_to(self.project_dir))
-                if self.business_dir.is_relative_to(self.project_dir)
-                else str(self.business_dir)
-            ),
+            "SCORELINE_BUSINESS_DIR": self.business_dir_for_dbt(),
             "SCORELINE_RAW_DIR": str(self.raw_dir),
             "SCORELINE_WAREHOUSE": str(self.warehouse_path),
             "DBT_TARGET_PATH": str(self.dbt_target_dir),

@@ -187,6 +187,16 @@ class _Expander:
         }[measure]
         integer = measure in ("count", "active_days")
         checks = [f"{name} >= 0"] + ([f"{name} <= {days}"] if measure == "active_days" else [])
+        shorter = [
+            c for c in self.columns
+            if c.meta.get("family") == "windowed" and c.meta.get("activity") == activity
+            and c.meta.get("measure") == measure and c.meta["window_days"] < days
+        ]  # fmt: skip
+        if shorter:
+            # a window holds every shorter one (doubles summed in another order may differ in
+            # their last bits)
+            nearest = max(shorter, key=lambda c: c.meta["window_days"]).name
+            checks.append(f"{name} >= {nearest}" + ("" if integer else " * (1 - 1e-9)"))
         self.add(
             Column(
                 name, "integer" if integer else "double",
@@ -237,7 +247,9 @@ class _Expander:
             "last_gap_days": f"Days between the last two days with {_what(activity)}",
         }[measure]
         policy = (
-            " Null when undefined (too few activities)." if nullable else " Never null (0 when none)."
+            " Null when undefined (too few activities)."
+            if nullable
+            else " Never null (0 when none)."
         )
         checks = [f"{name} >= {1 if measure.endswith('_gap_days') else 0}"]
         for days in windows_of.get((activity, measure), [])[-1:]:
@@ -247,7 +259,10 @@ class _Expander:
                 if c.meta.get("family") == "windowed" and c.meta.get("activity") == activity
                 and c.meta.get("measure") == measure and c.meta.get("window_days") == days
             )  # fmt: skip
-            checks.append(f"{name} >= {window_column}")
+            # sums of doubles in another order differ in the last bits: allow for that
+            floor = window_column if integer or measure == "active_days" else (
+                f"{window_column} * (1 - 1e-9)")  # fmt: skip
+            checks.append(f"{name} >= {floor}")
         self.add(
             Column(
                 name, data_type,

@@ -3,9 +3,9 @@
 A fingerprint hashes the model's SQL, the source of every project macro it calls (recursively:
 dagster-dbt's code version misses macros, this does not), the SQL of every upstream model tagged
 `feature_logic` (shared feature computations such as the activity windows) with its macros, and
-its contract columns. The
-committed file `dbt_project/feature_fingerprints.json` holds one per released version;
-`scoreline fingerprints --update` rewrites it, which is the explicit, reviewed act of release.
+its contract columns (with a declared version's recipes, which are its logic). The business
+folder's committed `feature_fingerprints.json` holds one per released version; `scoreline
+fingerprints --update` rewrites it, which is the explicit, reviewed act of release.
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ import hashlib
 import json
 from pathlib import Path
 
-FINGERPRINTS_FILE = Path("dbt_project") / "feature_fingerprints.json"
+FINGERPRINTS_FILE = "feature_fingerprints.json"  # in the business folder
+# The recipe keys of a declared version's column meta (ml/feature_families.py): its logic.
+RECIPE_KEYS = ("family", "activity", "measure", "window_days", "attribute", "updated_by")
 FEATURE_PATH_PREFIX = "features/"
 PROJECT = "scoreline"
 FEATURE_LOGIC_TAG = "feature_logic"
@@ -79,6 +81,10 @@ def compute_fingerprints(manifest: dict) -> dict[str, str]:
             digest.update(manifest["macros"][macro_id]["macro_sql"].encode())
         for name, column in sorted(node["columns"].items()):
             digest.update(f"{name}:{column.get('data_type')}".encode())
+            meta = (column.get("config") or {}).get("meta") or column.get("meta") or {}
+            recipe = {key: meta[key] for key in RECIPE_KEYS if key in meta}
+            if recipe:
+                digest.update(json.dumps(recipe, sort_keys=True).encode())
         fingerprints[f"{node['name']}.v{node['version']}"] = digest.hexdigest()
     return dict(sorted(fingerprints.items()))
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pandas as pd
-import yaml
 
 from ml import registry
 from ml.config import Settings
@@ -36,13 +35,6 @@ def published_dates(settings: Settings, model_name: str) -> set[date]:
     return _dates(settings, "predictions", model_name)
 
 
-def shortest_label_horizon(settings: Settings) -> int:
-    """The shortest `*_horizon_days` var in dbt_project.yml (where label horizons live)."""
-    config = yaml.safe_load((settings.project_dir / "dbt_project.yml").read_text())
-    horizons = [v for k, v in config["vars"].items() if k.endswith("_horizon_days")]
-    return min(horizons) if horizons else 0
-
-
 def measure_realized_performance(
     settings: Settings, specs: list[ModelSpec], as_of: date
 ) -> pd.DataFrame:
@@ -56,13 +48,12 @@ def measure_realized_performance(
     Returns:
         The new history rows (empty when nothing matured since the last run).
     """
-    waiting = [
-        day
+    # Nothing can have matured yet: skip the dbt run (a few seconds every night otherwise).
+    if not any(
+        day + timedelta(days=spec.label.horizon_days) <= as_of
         for spec in specs
         for day in published_dates(settings, spec.name) - measured_dates(settings, spec.name)
-    ]
-    # Nothing can have matured yet: skip the dbt run (a few seconds every night otherwise).
-    if not any(day + timedelta(days=shortest_label_horizon(settings)) <= as_of for day in waiting):
+    ):
         return pd.DataFrame()
     run_dbt(
         settings,

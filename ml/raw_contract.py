@@ -61,7 +61,10 @@ def raw_contract(business: Business) -> dict[str, dict[str, tuple[str, str]]]:
         "first_seen_at": ("time", "when the customer was first seen, UTC"),
     }
     for name, attribute in business.customers.attributes.items():
-        customers[name] = (_attribute_kind(attribute), attribute.description or "declared attribute")
+        customers[name] = (
+            _attribute_kind(attribute),
+            attribute.description or "declared attribute",
+        )
     activities = {
         "activity_id": ("id", "activity key, unique within a day"),
         "customer_id": ("id", "customer key"),
@@ -73,7 +76,10 @@ def raw_contract(business: Business) -> dict[str, dict[str, tuple[str, str]]]:
     if business.carries_quantities:
         activities["quantity"] = ("number", "quantity or duration, >= 0; null where none")
     for name, attribute in business.activity_attributes.items():
-        activities[name] = (_attribute_kind(attribute), attribute.description or "declared attribute")
+        activities[name] = (
+            _attribute_kind(attribute),
+            attribute.description or "declared attribute",
+        )
     return {"customers": customers, "activities": activities}
 
 
@@ -183,7 +189,9 @@ def check_raw_files(
             except duckdb.Error as exc:
                 problems.append(f"{path}: not a readable Parquet file ({exc})")
                 continue
-            actual = {name: _normalise(str(dtype)) for name, dtype in zip(names, types, strict=True)}
+            actual = {
+                name: _normalise(str(dtype)) for name, dtype in zip(names, types, strict=True)
+            }
             for column, (kind, meaning) in columns.items():
                 accepted, described = KINDS[kind]
                 if column not in actual:

@@ -37,14 +37,19 @@ class ScoringResult:
     high_risk: int
 
 
+SCORING_SPINE = "int_customer_dates_scoring_spine"
+
+
 def read_scoring_input(
     settings: Settings, spec: ModelSpec, expected_date: date | None = None
 ) -> pd.DataFrame:
-    """The scoring input dbt built for the spec's feature version, validated.
+    """The score date's features of every customer in the base, from the spec's feature version.
+
+    The same table training reads, restricted to the scoring spine: one feature definition.
 
     Args:
         settings: Warehouse location.
-        spec: The model spec (names the scoring input model and feature version).
+        spec: The model spec (names the feature version).
         expected_date: The score date the caller is scoring; the input must be as of it.
 
     Raises:
@@ -53,10 +58,18 @@ def read_scoring_input(
     """
     try:
         with connect_read_only(settings) as con:
-            frame = con.sql(f"select * from {spec.scoring_input_model}").df()
+            frame = con.sql(
+                f"""
+                select * from {spec.feature_relation}
+                -- the score date's rows: the scoring spine's customers (training rows of that
+                -- date, if any, are customers of the same base)
+                where as_of_date = (select max(as_of_date) from {SCORING_SPINE})
+                """
+            ).df()
     except duckdb.CatalogException as exc:
         raise ScoringInputError(
-            f"{spec.scoring_input_model} is not in the warehouse: run `scoreline build`"
+            f"{spec.feature_relation} or {SCORING_SPINE} is not in the warehouse: run "
+            "`scoreline build`"
         ) from exc
     problems = []
     if frame.empty:
@@ -77,32 +90,33 @@ def read_scoring_input(
                 f"{int(duplicated.sum())} duplicate customer_id(s), "
                 f"e.g. {frame.customer_id[duplicated].iloc[0]}"
             )
-        versions = set(frame.feature_version.unique())
-        if versions != {spec.feature_version}:
-            problems.append(f"feature version {sorted(versions)} != spec v{spec.feature_version}")
     if problems:
         raise ScoringInputError(
-            f"{spec.scoring_input_model} fails its contract: " + "; ".join(problems)
+            f"scoring input from {spec.feature_relation} fails its contract: " + "; ".join(problems)
         )
-    return frame
+    return frame.assign(feature_version=spec.feature_version)
 
 
 def scoring_input_rows(settings: Settings, spec: ModelSpec) -> int:
-    """Rows in the spec's scoring input: the active customers an independent check expects."""
+    """Customers in the base on the score date: the rows an independent check expects scored."""
     with connect_read_only(settings) as con:
-        return con.execute(f"select count(*) from {spec.scoring_input_model}").fetchone()[0]
+        return con.execute(f"select count(*) from {SCORING_SPINE}").fetchone()[0]
+
+
+def _require_feature_version(spec: ModelSpec, loaded: LoadedModel) -> None:
+    if loaded.feature_version != spec.feature_version:
+        raise ScoringInputError(
+            f"{spec.name} v{loaded.version} was trained on feature version "
+            f"v{loaded.feature_version}, the spec scores v{spec.feature_version}: "
+            "retrain the model or score the matching input"
+        )
 
 
 def predict(
     spec: ModelSpec, loaded: LoadedModel, frame: pd.DataFrame, shadow: bool
 ) -> pd.DataFrame:
     """Prediction rows for one model; reasons only for high-risk rows of the champion."""
-    if loaded.feature_version != spec.feature_version:
-        raise ScoringInputError(
-            f"{spec.name} v{loaded.version} was trained on feature version "
-            f"v{loaded.feature_version}, the scoring input is v{spec.feature_version}: "
-            "retrain the model or score the matching input"
-        )
+    _require_feature_version(spec, loaded)
     scores = loaded.model.predict_proba(frame)[:, 1]
     bands = np.array([spec.risk_band(s) for s in scores]) if len(scores) else np.array([])
     reasons: list[list[str]] = [[] for _ in range(len(frame))]
@@ -136,6 +150,7 @@ def score(spec: ModelSpec, settings: Settings, score_date: date | None = None) -
     """
     client = registry.connect(settings)
     champion = registry.load_model(client, spec, CHAMPION)
+    _require_feature_version(spec, champion)
     frame = read_scoring_input(settings, spec, score_date)
     parts = [predict(spec, champion, frame, shadow=False)]
     challenger_version = registry.alias_version(client, spec, CHALLENGER)

@@ -1,4 +1,4 @@
-"""Model specs: one small YAML per model (`<business>/specs/<name>.yaml`) loaded into a typed object.
+"""Model specs: one small YAML per model (`<business>/specs/<name>.yaml`), loaded and typed.
 
 A spec declares its label (kind, horizon, as-of step), the feature version it trains on, the
 LightGBM parameters, the risk bands, the Redis TTL, and the drift and promotion rules. Adding a

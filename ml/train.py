@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+import duckdb
 import lightgbm as lgb
 import matplotlib.pyplot as plt
 import mlflow
@@ -48,6 +49,30 @@ class TrainingOutcome:
     decision: GateDecision
     seconds: float
     rows_train: int
+
+
+def _rows_for_version(
+    settings: Settings, spec: ModelSpec, feature_version: int, validation: pd.DataFrame
+) -> pd.DataFrame | None:
+    """The validation rows as another feature version computes them (a champion trained on an
+    earlier version), in the validation rows' order; None when that version lacks any of them."""
+    if feature_version == spec.feature_version:
+        return validation
+    relation = f"{spec.feature_model}_v{feature_version}"
+    keys = validation[["customer_id", "as_of_date"]]
+    with connect_read_only(settings) as con:
+        try:
+            con.register("validation_keys", keys)
+            rows = con.sql(
+                f"select features.* from validation_keys as keys left join {relation} as features "
+                "using (customer_id, as_of_date)"
+            ).df()
+        except duckdb.CatalogException:
+            return None
+    rows = keys.merge(rows, on=["customer_id", "as_of_date"], how="left")
+    if rows.drop(columns=["customer_id", "as_of_date"]).isna().all(axis=1).any():
+        return None
+    return rows
 
 
 def fit_scoring_model(spec: ModelSpec, split: TimeSplit, params: dict | None = None):
@@ -155,14 +180,26 @@ def train_and_register(
 
     client = registry.connect(settings)
     champion_metrics = champion_segments = None
+    unjudged = None
     if registry.alias_version(client, spec, registry.CHAMPION) is not None:
-        champion = registry.load_model(client, spec, registry.CHAMPION).model
-        champion_scores = champion.predict_proba(validation)[:, 1]
-        champion_metrics = classification_metrics(validation.label, champion_scores)
-        champion_segments = segment_auc(validation, champion_scores, list(spec.segments))
+        champion = registry.load_model(client, spec, registry.CHAMPION)
+        rows = _rows_for_version(settings, spec, champion.feature_version, validation)
+        if rows is None:
+            unjudged = (
+                f"the champion v{champion.version} reads feature version "
+                f"v{champion.feature_version}, which holds no rows for the validation dates: "
+                "the two cannot be compared on the same rows; review and promote by hand "
+                f"(`scoreline promote {spec.name} VERSION`)"
+            )
+        else:
+            champion_scores = champion.model.predict_proba(rows)[:, 1]
+            champion_metrics = classification_metrics(validation.label, champion_scores)
+            champion_segments = segment_auc(validation, champion_scores, list(spec.segments))
     decision = promotion_decision(
         spec.promotion, metrics, segments, champion_metrics, champion_segments
     )
+    if unjudged:
+        decision = GateDecision(False, [*decision.reasons, unjudged])
 
     experiment_id = registry.ensure_experiment(client, settings, spec)
     with mlflow.start_run(experiment_id=experiment_id) as run:
@@ -179,7 +216,8 @@ def train_and_register(
                 "model_spec": spec.name,
                 "feature_model": spec.feature_model,
                 "feature_version": str(spec.feature_version),
-                "training_set_model": spec.training_set_model,
+                "feature_relation": spec.feature_relation,
+                "label": f"{spec.label.kind}, {spec.label.horizon_days} days",
                 "training_window": f"{dates[0]}..{split.early_stopping.as_of_date.max().date()}",
                 "validation_dates": ",".join(map(str, split.validation_dates)),
                 "rows_train": str(len(split.train)),

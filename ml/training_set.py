@@ -1,18 +1,26 @@
-"""Read the point-in-time training set dbt built for a spec, and split it by time."""
+"""A spec's point-in-time training set: its labels joined to its feature version, split by time.
+
+dbt builds both halves: `training_labels` (every spec's labels, one row per model, customer and
+as-of date whose label window has passed) and the feature version's table (the one scoring
+reads). This module only joins them on (customer, as-of date); it computes no feature.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import duckdb
 import pandas as pd
 
 from ml.specs import ModelSpec
 
+LABELS = "training_labels"
+TRAINING_SPINE = "int_customer_dates_training_spine"
+
 
 class TrainingSetError(ValueError):
-    """The training set is missing, empty, or built from another feature version."""
+    """The training set is missing, empty, single-class, or too short to split by time."""
 
 
 @dataclass(frozen=True)
@@ -28,42 +36,96 @@ class TimeSplit:
         return sorted(self.validation.as_of_date.dt.date.unique())
 
 
+def _relation_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    (found,) = con.execute(
+        "select count(*) from information_schema.tables where table_name = ?", [name]
+    ).fetchall()
+    return bool(found[0])
+
+
 def load_training_set(con: duckdb.DuckDBPyConnection, spec: ModelSpec) -> pd.DataFrame:
-    """The spec's training set (features + label) as dbt built it.
+    """The spec's labelled rows with their features as of the same (customer, as-of date).
 
     Args:
         con: Warehouse connection (read-only is enough).
-        spec: Which training set and feature version.
+        spec: Which labels (its name) and which feature version.
 
     Returns:
-        One row per labelled (customer, as-of date).
+        One row per labelled (customer, as-of date), in grain order: the feature columns, `label`,
+        `label_window_end_date` and `feature_version`.
 
     Raises:
-        TrainingSetError: missing table, no rows, or a feature version other than the spec's.
+        TrainingSetError: a table is missing, no label window has closed yet (naming the as-of
+            dates available and the longest horizon that would fit), or one class only.
     """
-    try:
-        # In grain order: the warehouse keeps rows in no fixed order, and LightGBM's result
-        # depends on row order, so the same training set must always train the same model.
-        frame = con.sql(
-            f"select * from {spec.training_set_model} order by as_of_date, customer_id"
-        ).df()
-    except duckdb.CatalogException as exc:
-        raise TrainingSetError(
-            f"training set '{spec.training_set_model}' is not in the warehouse: run "
-            "`scoreline build` (without --nightly) first"
-        ) from exc
+    for relation, build in ((spec.feature_relation, "the warehouse"), (LABELS, "training labels")):
+        if not _relation_exists(con, relation):
+            raise TrainingSetError(
+                f"'{relation}' is not in the warehouse: build {build} first (`scoreline build`, "
+                "or the training job, which builds the labels)"
+            )
+    # In grain order: the warehouse keeps rows in no fixed order, and LightGBM's result depends
+    # on row order, so the same training set must always train the same model.
+    frame = con.sql(
+        f"""
+        select features.*, labels.label, labels.label_window_end_date
+        from {spec.feature_relation} as features
+        inner join {LABELS} as labels
+            on labels.customer_id = features.customer_id
+            and labels.as_of_date = features.as_of_date
+        where labels.model_name = $model
+        order by features.as_of_date, features.customer_id
+        """,
+        params={"model": spec.name},
+    ).df()
     if frame.empty:
+        raise TrainingSetError(_no_ripe_window_message(con, spec))
+    if frame.label.nunique() < 2:
+        only = int(frame.label.iloc[0])
         raise TrainingSetError(
-            f"{spec.training_set_model} has no rows: no as-of date has a fully passed label "
-            "window yet; load more history"
+            f"{spec.name}: all {len(frame):,} training labels are {only} "
+            f"({spec.label.kind}, {spec.label.horizon_days}-day horizon): a model needs both "
+            "outcomes. "
+            + (
+                "No customer's contract ended in any window: does the business's ending activity "
+                "appear in the raw data?"
+                if spec.label.kind == "contractual_churn" and only == 0
+                else "Check the label's activities against the raw data, or its horizon."
+            )
         )
-    versions = set(frame.feature_version.unique())
-    if versions != {spec.feature_version}:
-        raise TrainingSetError(
-            f"{spec.training_set_model} holds feature version(s) {sorted(versions)}, "
-            f"spec '{spec.name}' expects v{spec.feature_version}"
+    return frame.assign(feature_version=spec.feature_version)
+
+
+def _no_ripe_window_message(con: duckdb.DuckDBPyConnection, spec: ModelSpec) -> str:
+    """Why a spec has no labelled row: which as-of dates exist and what horizon would fit."""
+    label = spec.label
+    dates = [
+        row[0]
+        for row in con.execute(
+            f"select distinct as_of_date from {TRAINING_SPINE} order by 1"
+        ).fetchall()
+    ]
+    ((loaded,),) = con.execute("select max(loaded_date) from raw_row_reconciliation").fetchall()
+    if not dates or loaded is None:
+        return (
+            f"{spec.name}: no training as-of dates in the warehouse yet: load more history "
+            "(the first as-of date comes `training_min_history_days` after the first raw day)"
         )
-    return frame
+    cutoff = loaded + timedelta(days=1)
+    grid = [d for d in dates if (d - dates[0]).days % label.as_of_step_days == 0] or dates
+    needed = spec.validation_as_of_dates + 2
+    fits = (cutoff - grid[needed - 1]).days if len(grid) >= needed else None
+    return (
+        f"{spec.name}: no training as-of date has a label window that closes on or before the "
+        f"score date {cutoff}: its horizon is {label.horizon_days} days, and the as-of dates run "
+        f"from {grid[0]} to {grid[-1]} (every {label.as_of_step_days} days). "
+        + (
+            f"The longest horizon with the {needed} closed as-of dates a time split needs is "
+            f"{fits} days; shorten `label.horizon_days`, or score a later date."
+            if fits and fits > 0
+            else f"A time split needs {needed} as-of dates with closed windows: load more history."
+        )
+    )
 
 
 def split_by_time(frame: pd.DataFrame, validation_dates: int) -> TimeSplit:
@@ -80,7 +142,7 @@ def split_by_time(frame: pd.DataFrame, validation_dates: int) -> TimeSplit:
     if len(dates) < validation_dates + 2:
         raise TrainingSetError(
             f"need at least {validation_dates + 2} labelled as-of dates for a time split, "
-            f"have {len(dates)}; load more history"
+            f"have {len(dates)}; load more history or shorten the label horizon"
         )
     validation_from = dates[-validation_dates]
     early_stopping_date = dates[-validation_dates - 1]

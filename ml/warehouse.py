@@ -23,7 +23,7 @@ import duckdb
 from ml.business import declarations_for_dbt, load_business
 from ml.config import Settings
 from ml.raw_contract import RawContractError, check_raw_files, default_score_date
-from ml.specs import load_specs
+from ml.specs import ModelSpec, load_specs
 
 
 class DbtError(RuntimeError):
@@ -83,6 +83,11 @@ def dbt_environment(settings: Settings) -> dict[str, str]:
     """
     business = load_business(settings.business_dir)
     specs = load_specs(settings.business_dir)
+    if not settings.business_dir.is_relative_to(settings.project_dir):
+        link = settings.business_link
+        if not link.is_symlink():
+            link.parent.mkdir(parents=True, exist_ok=True)
+            link.symlink_to(settings.business_dir, target_is_directory=True)
     return {
         **settings.dbt_env(),
         "SCORELINE_DECLARATIONS": declarations_for_dbt(business, specs),
@@ -186,6 +191,25 @@ def last_loaded_date(settings: Settings) -> date | None:
     return row[0] if row else None
 
 
+# Labels (built when a model trains) and realized labels (by the realized-performance step) grow
+# with history or read published predictions: never part of a night.
+NIGHTLY_EXCLUDE = "tag:training tag:monitoring"
+TRAINING_SELECT = "tag:training"
+
+
+def nightly_selection(specs: dict[str, ModelSpec]) -> str:
+    """dbt `--select` of a night: every feature version a spec uses, with everything it reads,
+    and the marts (the loaders' watermark). A released version no spec uses stays in the project
+    (and its fingerprint) but is not rebuilt every night: `dbt build --select +<model>.v<n>`."""
+    # by fqn (a business's feature models live in models/features/): dagster-dbt's reading of a
+    # manifest does not resolve dbt's `<model>.v<n>` version selector
+    versions = sorted(
+        {f"+fqn:scoreline.features.{spec.feature_model}.v{spec.feature_version}"
+         for spec in specs.values()}  # fmt: skip
+    )
+    return " ".join([*versions, "+marts"])
+
+
 @dataclass(frozen=True)
 class BuildPlan:
     """What one `dbt build` reads and the run settings that say so."""
@@ -253,6 +277,47 @@ def check_build_inputs(settings: Settings, plan: BuildPlan, score_date: date):
     return check_raw_files(settings.raw_dir, business, since=plan.since, until=score_date)
 
 
+@dataclass(frozen=True)
+class Build:
+    """A finished build: the dbt run, the score date it built, and the rows it loaded."""
+
+    run: DbtRun
+    score_date: date
+    loaded: dict[str, dict[str, int]]  # table -> {"raw", "clean", "rejected", "days"}
+
+    def summary(self) -> str:
+        """One line per table: what this build loaded (or that the days were loaded already)."""
+        lines = [f"score date {self.score_date} (dbt {self.run.seconds:.0f}s)"]
+        for table, counts in sorted(self.loaded.items()):
+            lines.append(
+                f"  {table}: {counts['raw']:,} raw rows over {counts['days']} day(s), "
+                f"{counts['clean']:,} clean, {counts['rejected']:,} quarantined"
+            )
+        if not self.loaded:
+            lines.append("  no new raw day: every day before the score date was loaded already")
+        return "\n".join(lines)
+
+
+def loaded_rows(settings: Settings, since: date | None, until: date) -> dict[str, dict[str, int]]:
+    """Rows per table of the load days in [since, until) (all before `until` when since is None),
+    from raw_row_reconciliation."""
+    with connect_read_only(settings) as con:
+        rows = con.execute(
+            """
+            select table_name, sum(raw_rows), sum(clean_rows), sum(rejected_rows),
+                   count(distinct loaded_date)
+            from raw_row_reconciliation
+            where loaded_date < $until and ($since is null or loaded_date >= $since)
+            group by 1
+            """,
+            {"until": until, "since": since},
+        ).fetchall()
+    return {
+        table: {"raw": int(raw), "clean": int(clean), "rejected": int(rejected), "days": int(days)}
+        for table, raw, clean, rejected, days in rows
+    }
+
+
 def build_warehouse(
     settings: Settings,
     score_date: date | None = None,
@@ -260,29 +325,37 @@ def build_warehouse(
     with_training: bool = True,
     reload_from_date: date | None = None,
     capture: bool = False,
-) -> DbtRun:
+    select: str | None = None,
+) -> Build:
     """Check the raw days this build will read, then `dbt build` the warehouse.
 
     Args:
         settings: Paths.
-        score_date: As-of date to score for; None means the day after the newest raw day.
+        score_date: As-of date to score for; None means the day after the newest raw day of any
+            table.
         full_refresh: Rebuild incremental models from all history.
-        with_training: Also build labels and training sets (tag:training); nightly runs skip them.
+        with_training: Also build the training labels (tag:training); nightly runs skip them.
         reload_from_date: Reprocess raw days from this date (backfill).
         capture: Capture dbt's output instead of streaming it.
+        select: dbt selection (default: the night's, see nightly_selection; `fqn:*` builds
+            every model, released feature versions no spec uses included).
 
     Returns:
-        The dbt run (wall time, peak memory).
+        The dbt run, the score date built and the rows loaded per table.
 
     Raises:
         RawContractError: a raw file this build would read breaks the input contract.
         DbtError: a model or a contract test failed.
     """
+    score_date = score_date or default_score_date(settings.raw_dir)
     plan = plan_build(score_date, last_loaded_date(settings), full_refresh, reload_from_date)
     check_build_inputs(settings, plan, score_date)
-    args = ["build", *plan.build_flags]
+    selection = select or nightly_selection(load_specs(settings.business_dir))
+    args = ["build", *plan.build_flags, "--select", *selection.split()]
+    if with_training and select is None:
+        args.append(TRAINING_SELECT)
     if full_refresh:
         args.append("--full-refresh")
-    # monitoring models read published predictions: the realized-performance step builds them
-    args += ["--exclude", "tag:monitoring", *(["tag:training"] if not with_training else [])]
-    return run_dbt(settings, args, vars=plan.vars, capture=capture)
+    args += ["--exclude", *(["tag:monitoring"] if with_training else NIGHTLY_EXCLUDE.split())]
+    run = run_dbt(settings, args, vars=plan.vars, capture=capture)
+    return Build(run, score_date, loaded_rows(settings, plan.since, score_date))

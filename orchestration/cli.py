@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
@@ -18,7 +18,7 @@ import dagster as dg
 from ml.cli import DEMO_CUSTOMERS, DEMO_DAYS, DEMO_DRIFT, DEMO_NIGHTS, DEMO_START, _date
 from ml.config import Settings
 from ml.generate import DriftScenario, generate
-from ml.raw_contract import day_folders
+from ml.raw_contract import RawContractError, default_score_date
 from ml.redis_export import export_metadata, live_key
 from ml.specs import load_specs
 from orchestration.defs.automation import NIGHTLY_JOB, WAREHOUSE_JOB
@@ -41,10 +41,10 @@ def _definitions(settings: Settings):
 
 
 def _newest_score_date(settings: Settings) -> date:
-    folders = day_folders(settings.raw_dir)
-    if not folders:
-        raise JobFailed(f"no raw day folders under {settings.raw_dir}: run `scoreline generate`")
-    return folders[-1][0] + timedelta(days=1)
+    try:
+        return default_score_date(settings.raw_dir)
+    except RawContractError as exc:
+        raise JobFailed(str(exc)) from exc
 
 
 def cmd_nightly(args: argparse.Namespace, settings: Settings) -> int:
@@ -66,7 +66,7 @@ def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
-    names = args.models or list(load_specs())
+    names = args.models or list(load_specs(settings.business_dir))
     train_all(_definitions(settings), instance_for(settings), names)
     return 0
 
@@ -88,7 +88,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     print(f"1/3 warehouse for score date {first} (all history before it)")
     run_job(defs, WAREHOUSE_JOB, instance, first)
     print("2/3 training every model spec on point-in-time training sets")
-    specs = load_specs()
+    specs = load_specs(settings.business_dir)
     train_all(defs, instance, list(specs))
     for promoted in ensure_champions(settings, "scoreline demo", "demo bootstrap"):
         print(f"   {promoted}: the gate kept it as challenger; the demo promotes it so the "

@@ -20,7 +20,7 @@ from orchestration.resources import MlflowResource, RedisResource, WarehouseReso
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     """Everything Dagster shows, for the given settings (default: from the environment)."""
     settings = settings or Settings.from_env()
-    specs = list(load_specs().values())
+    specs = list(load_specs(settings.business_dir).values())
     partitions = daily_partitions(settings)
     dbt_defs, nightly_dbt, training_dbt = dbt_definitions(settings)
     assets = [

@@ -18,7 +18,12 @@ from pydantic import Field
 
 from ml import redis_export
 from ml.config import Settings
-from ml.warehouse import connect_read_only, run_settings_env, update_environment
+from ml.warehouse import (
+    connect_read_only,
+    dbt_environment,
+    run_settings_env,
+    update_environment,
+)
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -43,7 +48,7 @@ class WarehouseResource(dg.ConfigurableResource):
         reload, tests scope; see ml.warehouse.RUN_SETTINGS), set for the dbt subprocess."""
         # dagster-dbt puts each invocation in its own folder under DBT_TARGET_PATH.
         values: dict[str, str | None] = {
-            **self.settings().dbt_env(),
+            **dbt_environment(self.settings()),
             **run_settings_env(run_settings),
         }
         previous = {key: os.environ.get(key) for key in values}

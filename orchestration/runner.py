@@ -102,7 +102,7 @@ def ensure_champions(settings: Settings, who: str, why: str) -> list[str]:
 
     client = registry.connect(settings)
     done = []
-    for spec in load_specs().values():
+    for spec in load_specs(settings.business_dir).values():
         if registry.alias_version(client, spec, registry.CHAMPION) is None:
             version = registry.alias_version(client, spec, registry.CHALLENGER)
             if version is not None:

@@ -75,10 +75,10 @@ def prebuilt_settings(fresh_settings: Settings, built_settings: Settings) -> Set
     return copy_built_warehouse(built_settings, fresh_settings)
 
 
-def query(settings: Settings, sql: str):
+def query(settings: Settings, sql: str, params: dict | None = None):
     """Run a read-only query against a test warehouse and return a DataFrame."""
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
-        return con.sql(sql).df()
+        return con.execute(sql, params or {}).df()
 
 
 def _reachable(url: str) -> bool:

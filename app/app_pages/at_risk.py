@@ -13,15 +13,12 @@ if not nothing_published():
     bands = st.sidebar.multiselect(
         "Risk band", ["high", "medium", "low"], default=["high"], key="at_risk_bands"
     )
-    choices = {}
-    for column in ("plan", "region", "channel"):
-        choices[column] = st.sidebar.multiselect(
-            column.title(), values[column], key=f"at_risk_{column}"
-        )
-    rows = data.at_risk_customers(
-        spec.name, score_date, tuple(bands), tuple(choices["plan"]), tuple(choices["region"]),
-        tuple(choices["channel"]),
-    )  # fmt: skip
+    filters = tuple(
+        (column, tuple(st.sidebar.multiselect(column.replace("_", " ").title(), choices,
+                                              key=f"at_risk_{column}")))  # fmt: skip
+        for column, choices in values.items()
+    )
+    rows = data.at_risk_customers(spec.name, score_date, tuple(bands), filters)
     st.caption(
         f"{len(rows):,} customers (highest scores first, at most 5,000) for {score_date}. "
         "Reasons are the features pushing each score up the most."

@@ -3,14 +3,13 @@
 import streamlit as st
 
 from app import data
-from ml.specs import load_specs
 
 
 def pick_model(page: str):
     """The model the page shows (kept per page in session state)."""
     names = data.model_names()
     name = st.sidebar.selectbox("Model", names, key=f"{page}_model")
-    return load_specs()[name]
+    return data.specs()[name]
 
 
 def nothing_published(what: str = "predictions") -> bool:

@@ -1,4 +1,4 @@
-"""Segments: risk and realized outcomes by plan, region and channel."""
+"""Segments: risk and realized outcomes by each categorical attribute of the business."""
 
 import streamlit as st
 
@@ -9,7 +9,11 @@ st.title("Segments")
 spec = pick_model("segments")
 if not nothing_published():
     score_date = pick_score_date("segments", spec.name)
-    dimension = st.sidebar.radio("Segment by", ["plan", "region", "channel"], key="segments_by")
+    dimensions = data.segment_dimensions()
+    if not dimensions:
+        st.info("This business declares no categorical customer attribute to segment by.")
+        st.stop()
+    dimension = st.sidebar.radio("Segment by", dimensions, key="segments_by")
     try:
         risk = data.segment_risk(spec.name, score_date, spec.high_risk_threshold, dimension)
         realized = data.realized_rate_by_segment(spec.name, dimension)

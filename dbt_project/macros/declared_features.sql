@@ -77,7 +77,9 @@ features as (
 select * from features
 {% endmacro %}
 
-{#- The calling model's contract columns that carry a recipe (meta.family), in contract order. #}
+{#- The calling model's contract columns that carry a recipe (meta.family), in contract order.
+    (dbt unit tests see neither the columns nor the graph: tests/dbt/test_declared_business.py
+    builds a declared version from hand-written raw rows instead.) #}
 {% macro declared_feature_recipes() %}
     {%- set recipes = [] %}
     {%- for name, column in model.columns.items() %}

@@ -8,7 +8,7 @@ from ml import registry
 from ml.publish import read_published
 from ml.retraining import retraining_reasons
 from ml.specs import ModelSpec
-from orchestration.defs.dbt_models import asset_key_for_relation
+from orchestration.defs.dbt_models import TRAINING_LABELS, asset_key_for_relation
 from orchestration.resources import MlflowResource, WarehouseResource
 
 NIGHTLY_JOB = "nightly_job"
@@ -50,8 +50,7 @@ def _training_selection(specs: list[ModelSpec], training_dbt) -> dg.AssetSelecti
     keys = []
     for spec in specs:
         keys += [
-            asset_key_for_relation(training_dbt, spec.label_model),
-            asset_key_for_relation(training_dbt, spec.training_set_model),
+            asset_key_for_relation(training_dbt, TRAINING_LABELS),
             dg.AssetKey([spec.name, "trained_model"]),
         ]
     return dg.AssetSelection.assets(*keys)

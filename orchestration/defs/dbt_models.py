@@ -1,7 +1,7 @@
 """dbt models as Dagster assets; dbt tests as asset checks (error severity blocks downstream).
 
-Two selections of one project: the nightly models (staging, activity, features, scoring
-inputs, marts), partitioned by score date, and the training models (labels, training sets),
+Two selections of one project: the nightly models (staging, daily activity, lifetime aggregates,
+the feature versions the specs use, marts), partitioned by score date, and the training labels,
 built when a model retrains. A failing feature contract fails the dbt step, so scoring,
 publishing and the Redis export of that run never start.
 """
@@ -17,18 +17,21 @@ from dagster_dbt.asset_utils import get_manifest_and_translator_from_dbt_assets
 
 from ml.config import Settings
 from ml.raw_contract import RawContractError
+from ml.specs import load_specs
 from ml.warehouse import (
+    NIGHTLY_EXCLUDE,
+    TRAINING_SELECT,
     check_build_inputs,
     dbt_executable,
     last_loaded_date,
+    nightly_selection,
     plan_build,
     run_dbt,
 )
 from orchestration.defs.partitions import ONE_RUN_PER_DATE, daily_partitions, partition_date
 from orchestration.resources import WarehouseResource
 
-NIGHTLY_EXCLUDE = "tag:training tag:monitoring"
-TRAINING_SELECT = "tag:training"
+TRAINING_LABELS = "training_labels"
 
 
 class ScorelineDbtTranslator(DagsterDbtTranslator):
@@ -41,11 +44,20 @@ class ScorelineDbtTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else "dbt"
 
 
-def _project_files_newer_than(path: Path, project_dir: Path) -> bool:
-    if not path.exists():
+def _manifest_is_stale(manifest: Path, settings: Settings) -> bool:
+    """True when the manifest is missing, older than a project or business file, or was parsed
+    for another business folder (recorded beside it)."""
+    stamp = manifest.with_name("scoreline_business.txt")
+    if not manifest.exists() or not stamp.exists():
         return True
-    built = path.stat().st_mtime
-    sources = [project_dir / "dbt_project.yml", *(project_dir / "dbt_project").rglob("*")]
+    if stamp.read_text() != str(settings.business_dir):
+        return True
+    built = manifest.stat().st_mtime
+    sources = [
+        settings.project_dir / "dbt_project.yml",
+        *(settings.project_dir / "dbt_project").rglob("*"),
+        *(settings.business_dir / "models").rglob("*"),
+    ]
     return any(p.is_file() and p.stat().st_mtime > built for p in sources)
 
 
@@ -56,8 +68,11 @@ def prepared_dbt_project(settings: Settings) -> DbtProject:
         profiles_dir=settings.project_dir / "dbt_project",
         target_path=settings.dbt_target_dir,
     )
-    if _project_files_newer_than(project.manifest_path, settings.project_dir):
+    if _manifest_is_stale(project.manifest_path, settings):
         run_dbt(settings, ["parse", "--quiet"], capture=True)
+        project.manifest_path.with_name("scoreline_business.txt").write_text(
+            str(settings.business_dir)
+        )
     return project
 
 
@@ -74,6 +89,7 @@ def dbt_definitions(settings: Settings) -> tuple[dg.Definitions, dg.AssetsDefini
     @dbt_assets(
         manifest=project.manifest_path,
         project=project,
+        select=nightly_selection(load_specs(settings.business_dir)),
         exclude=NIGHTLY_EXCLUDE,
         partitions_def=daily_partitions(settings),
         backfill_policy=ONE_RUN_PER_DATE,
@@ -108,8 +124,8 @@ def dbt_definitions(settings: Settings) -> tuple[dg.Definitions, dg.AssetsDefini
     def training_dbt_models(
         context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
     ):
-        """Labels and point-in-time training sets over every ripe as-of date. Refreshes when a
-        model retrains."""
+        """Training labels of every spec over every as-of date whose label window has closed.
+        Refreshes when a model retrains."""
         current = warehouse.settings()
         loaded = last_loaded_date(current)
         if loaded is None:

@@ -31,7 +31,7 @@ from ml.registry import RegistryError
 from ml.score import ScoringInputError, read_scoring_input, score, scoring_input_rows
 from ml.specs import ModelSpec
 from ml.train import train_and_register
-from orchestration.defs.dbt_models import asset_key_for_relation
+from orchestration.defs.dbt_models import TRAINING_LABELS, asset_key_for_relation
 from orchestration.defs.partitions import ONE_RUN_PER_DATE, partition_date
 from orchestration.resources import MlflowResource, RedisResource, WarehouseResource
 
@@ -64,13 +64,13 @@ def model_assets(
     """The trained model and the nightly chain for one spec."""
     name = spec.name
     group = f"{name}_model"
-    scoring_input_key = asset_key_for_relation(nightly_dbt, spec.scoring_input_model)
-    training_set_key = asset_key_for_relation(training_dbt, spec.training_set_model)
+    features_key = asset_key_for_relation(nightly_dbt, spec.feature_relation)
+    labels_key = asset_key_for_relation(training_dbt, TRAINING_LABELS)
     predictions_key = dg.AssetKey([name, "predictions"])
 
     @dg.asset(
         key=[name, "trained_model"],
-        deps=[training_set_key],
+        deps=[labels_key, features_key],
         group_name=group,
         kinds={"lightgbm", "mlflow"},
         description=f"The newest registered version of {name}, promoted to champion if it "
@@ -95,7 +95,7 @@ def model_assets(
 
     @dg.asset(
         key=predictions_key,
-        deps=[scoring_input_key, trained_model.key],
+        deps=[features_key, trained_model.key],
         partitions_def=partitions,
         backfill_policy=ONE_RUN_PER_DATE,
         group_name=group,

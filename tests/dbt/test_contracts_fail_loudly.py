@@ -24,49 +24,56 @@ def settings(built_settings, tmp_path):
     return copy
 
 
-def test_a_7d_count_above_the_30d_count_fails_the_window_contract(settings):
+def _insert_one_row(settings, change: str):
     with duckdb.connect(str(settings.warehouse_path)) as con:
         con.execute(
-            "update customer_features_v2 set events_last_7d = events_last_30d + 5 "
-            "where customer_id = (select min(customer_id) from customer_features_v2)"
+            f"insert into customer_features_v3 select * replace ({change}) "
+            "from customer_features_v3 limit 1"
         )
-    with pytest.raises(DbtError) as error:
-        run_dbt(
-            settings,
-            ["test", "--select", "customer_features", "--exclude", "test_type:unit"],
-            vars={"score_date": SCORE_DATE.isoformat()},
-            capture=True,
-        )
-    assert "customer_features_7d_events_within_30d" in str(error.value)
-    assert "v1" not in str(error.value).split("Failing nodes:")[1].split("customer_features_v2")[0]
 
 
-def test_a_null_feature_is_refused_by_the_feature_table(settings):
-    """The null policy is enforced on insert: a null never lands, not even for a moment."""
-    with duckdb.connect(str(settings.warehouse_path)) as con:
-        with pytest.raises(duckdb.ConstraintException, match="tenure_days"):
-            con.execute(
-                "insert into customer_features_v2 "
-                "select * replace (null as tenure_days) from customer_features_v2 limit 1"
-            )
+@pytest.mark.parametrize(
+    "change,named",
+    [
+        ("null as tenure_days", "tenure_days"),
+        ("purchase_count_last_30d + 5 as purchase_count_last_7d",
+         "purchase_count_last_30d >= purchase_count_last_7d"),
+        ("-1 as lifetime_activity_count", "lifetime_activity_count >= 0"),
+        ("lifetime_active_days + 1 as active_days_last_90d",
+         "lifetime_active_days >= active_days_last_90d"),
+    ],
+)  # fmt: skip
+def test_a_feature_outside_its_contract_is_refused_by_the_feature_table(settings, change, named):
+    """The null policy and ranges are enforced on insert: a bad row never lands, not even for a
+    moment, and the error names the column or the broken claim."""
+    with pytest.raises(duckdb.ConstraintException, match=named.replace("(", r"\(")):
+        _insert_one_row(settings, change)
 
 
-def test_a_feature_table_without_its_not_null_constraints_fails_the_guard(settings):
+def _test(settings, selector):
+    run_dbt(
+        settings,
+        ["test", "--select", selector],
+        vars={"score_date": SCORE_DATE.isoformat()},
+        capture=True,
+    )
+
+
+def test_a_feature_table_without_its_constraints_fails_the_guard(settings):
     """A table built before a constraint existed is named, so no one trusts a missing check."""
     with duckdb.connect(str(settings.warehouse_path)) as con:
-        con.execute("alter table customer_features_v1 alter column tenure_days drop not null")
+        con.execute("alter table customer_features_v3 alter column tenure_days drop not null")
     with pytest.raises(DbtError) as error:
-        run_dbt(
-            settings,
-            ["test", "--select", "assert_feature_tables_enforce_not_null"],
-            vars={"score_date": SCORE_DATE.isoformat()},
-            capture=True,
-        )
-    assert "assert_feature_tables_enforce_not_null" in str(error.value)
-    compiled_dir = settings.dbt_target_dir / "compiled"
-    compiled = next(compiled_dir.rglob("assert_feature_tables_enforce_not_null.sql"))
+        _test(settings, "customer_features.v3,test_name:enforces_contract_constraints")
+    assert "enforces_contract_constraints_customer_features_v3" in str(error.value)
+
+
+def test_a_feature_read_at_the_as_of_date_fails_the_leakage_guard(settings):
     with duckdb.connect(str(settings.warehouse_path)) as con:
-        missing = con.execute(compiled.read_text()).fetchall()
-    assert [(table, column) for table, column, _ in missing] == [
-        ("customer_features_v1", "tenure_days")
-    ]
+        con.execute(
+            "update customer_features_v3 set last_activity_at = as_of_date + interval 1 hour "
+            "where customer_id = (select min(customer_id) from customer_features_v3)"
+        )
+    with pytest.raises(DbtError) as error:
+        _test(settings, "customer_features.v3,test_name:no_activity_at_or_after_as_of_date")
+    assert "no_activity_at_or_after_as_of_date_customer_features_v3" in str(error.value)

@@ -10,12 +10,13 @@ import duckdb
 import pandas as pd
 import pytest
 
+from ml.business import load_business
 from ml.raw_contract import RawContractError, check_raw_files
 from ml.warehouse import build_warehouse
 from tests.conftest import SCORE_DATE, query
 
 
-def _text_customer_ids(raw_dir, tables=("customers", "events", "cancellations")):
+def _text_customer_ids(raw_dir, tables=("customers", "activities")):
     """Rewrite customer_id as 'cus-<n>' text in every file of the given tables."""
     with duckdb.connect() as con:
         for table in tables:
@@ -30,20 +31,20 @@ def _text_customer_ids(raw_dir, tables=("customers", "events", "cancellations"))
 
 
 def test_integer_ids_in_one_table_and_text_in_another_are_refused(fresh_settings):
-    _text_customer_ids(fresh_settings.raw_dir, tables=("cancellations",))
+    _text_customer_ids(fresh_settings.raw_dir, tables=("activities",))
     with pytest.raises(RawContractError) as error:
-        check_raw_files(fresh_settings.raw_dir)
+        check_raw_files(fresh_settings.raw_dir, load_business(fresh_settings.business_dir))
     message = str(error.value)
-    assert "customer_id is text in cancellations" in message
-    assert "an integer in customers, events" in message
+    assert "customer_id is text in activities" in message
+    assert "an integer in customers" in message
 
 
 def test_text_ids_build_the_same_features_as_integer_ids(fresh_settings, built_settings):
     _text_customer_ids(fresh_settings.raw_dir)
     build_warehouse(fresh_settings, score_date=SCORE_DATE, full_refresh=True, capture=True)
 
-    text_build = query(fresh_settings, "select * from customer_features_v2")
-    integer_build = query(built_settings, "select * from customer_features_v2")
+    text_build = query(fresh_settings, "select * from customer_features_v3")
+    integer_build = query(built_settings, "select * from customer_features_v3")
     assert text_build["customer_id"].str.startswith("cus-").all()
     assert pd.api.types.is_string_dtype(integer_build["customer_id"])
 

@@ -68,7 +68,7 @@ def test_predictions_carry_every_field_for_every_active_customer(published):
     shadow = rows[rows.is_shadow]
     active = (
         duckdb.connect(str(published.warehouse_path), read_only=True)
-        .execute("select count(*) from customer_scoring_input_v2")
+        .execute("select count(*) from int_customer_dates_scoring_spine")
         .fetchone()[0]
     )
     assert len(champion) == len(shadow) == active
@@ -77,7 +77,7 @@ def test_predictions_carry_every_field_for_every_active_customer(published):
     assert champion.score.between(0, 1).all()
     assert set(champion.risk_band) <= {"low", "medium", "high"}
     assert (champion.model_version == 1).all() and (shadow.model_version == 2).all()
-    assert (champion.feature_version == 2).all()
+    assert (champion.feature_version == CHURN.feature_version).all()
     high = champion[champion.score >= CHURN.high_risk_threshold]
     assert len(high) > 0
     assert all(1 <= len(r) <= 3 for r in high.reasons)
@@ -118,8 +118,9 @@ def test_a_scoring_input_that_fails_its_contract_publishes_nothing(published, tm
     with duckdb.connect(str(broken.warehouse_path)) as con:
         # the scoring input is a view over the feature table: duplicate three of its rows there
         con.execute(
-            "insert into customer_features_v2 select * from customer_features_v2 "
-            "where as_of_date = (select max(as_of_date) from customer_scoring_input_v2) limit 3"
+            "insert into customer_features_v3 select * from customer_features_v3 "
+            "where as_of_date = (select max(as_of_date) from int_customer_dates_scoring_spine) "
+            "limit 3"
         )
     before = _published(published)
     with pytest.raises(ScoringInputError, match="3 duplicate customer_id"):
@@ -129,8 +130,8 @@ def test_a_scoring_input_that_fails_its_contract_publishes_nothing(published, tm
 
 def test_a_feature_version_mismatch_between_model_and_input_is_refused(published):
     before = _published(published)
-    v1_spec = replace(CHURN, feature_version=1)
-    with pytest.raises(ScoringInputError, match="trained on feature version v2"):
+    v1_spec = CHURN.model_copy(update={"feature_version": 1})
+    with pytest.raises(ScoringInputError, match="trained on feature version v3"):
         _score_and_publish(published, v1_spec)
     pd.testing.assert_frame_equal(_published(published), before)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from importlib.metadata import version
 from pathlib import Path
 
@@ -17,7 +16,9 @@ from ml.train import train_and_register
 SPECS = load_specs()
 CHURN = SPECS["churn"]
 # For gate tests that need a weak model promoted first: the floor is not what they test.
-LOW_FLOOR = replace(CHURN, promotion=replace(CHURN.promotion, floor=0.5))
+LOW_FLOOR = CHURN.model_copy(
+    update={"promotion": CHURN.promotion.model_copy(update={"floor": 0.5})}
+)
 # A deliberately crippled model: two trees of two leaves cannot rank customers well.
 WEAK = {"n_estimators": 2, "num_leaves": 2, "learning_rate": 0.01}
 
@@ -33,7 +34,7 @@ def test_churn_model_beats_the_floor_and_the_baseline_and_is_logged(ml_settings)
     client = registry.connect(ml_settings)
     assert registry.alias_version(client, CHURN, registry.CHAMPION) == 1
     run = mlflow.get_run(outcome.run_id)
-    assert run.data.tags["feature_version"] == "2"
+    assert run.data.tags["feature_version"] == str(CHURN.feature_version)
     assert int(run.data.tags["rows_validation"]) > 1000
     assert {"validation_roc_auc", "validation_brier", "baseline_roc_auc"} <= set(run.data.metrics)
     assert any(k.startswith("segment_auc.plan") for k in run.data.metrics)

@@ -27,7 +27,7 @@ START = date(2026, 1, 1)
 DRIFT_DAY = date(2026, 4, 27)
 CLEAN_DATES = date_range(date(2026, 4, 25), date(2026, 4, 27))
 DRIFT_DATE = date(2026, 4, 28)
-SPECS = load_specs()
+SPECS = load_specs()  # the default business (businesses/subscription)
 
 
 @dataclass

@@ -40,10 +40,12 @@ def test_definitions_hold_the_graph_checks_schedules_and_sensor(pipeline):
         for asset in ("trained_model", "predictions", "drift_report", "published_predictions",
                       "redis_export"):  # fmt: skip
             assert f"{spec}/{asset}" in keys
-    assert {"customer_features_v2", "churn_training_set", "monitoring/realized_performance"} <= keys
+    assert {"customer_features_v3", "training_labels", "monitoring/realized_performance"} <= keys
+    assert "customer_features_v1" not in keys, "a version no spec uses is not in the nightly graph"
     checks = {key.name for key in repo.asset_graph.asset_check_keys}
     assert {"rows_match_active_customers", "keys_written_equal_rows_selected"} <= checks
-    assert any("customer_features_7d_events_within_30d" in c for c in checks)  # dbt tests
+    # the leakage guard is a dbt test on the feature version: a blocking asset check
+    assert any("no_activity_at_or_after_as_of_date_customer_features_v3" in c for c in checks)
     assert {s.name for s in repo.schedule_defs} == {
         "nightly_schedule", "churn_retraining_schedule", "payment_failure_retraining_schedule"
     }  # fmt: skip
@@ -115,9 +117,9 @@ def test_a_broken_feature_contract_blocks_publishing_and_the_export(drifted_pipe
     before = (published.stat().st_mtime_ns, export_metadata(drifted_pipeline.redis, "churn"))
     with duckdb.connect(str(settings.warehouse_path)) as con:  # a corrupted upstream row
         con.execute(
-            "update int_events_aggregated_to_customer_days set event_count = -50 "
+            "update int_activities_aggregated_to_customer_days set activity_count = -50 "
             "where activity_date = date '2026-04-20' and customer_id = "
-            "(select min(customer_id) from int_events_aggregated_to_customer_days "
+            "(select min(customer_id) from int_activities_aggregated_to_customer_days "
             " where activity_date = date '2026-04-20')"
         )
     defs = build_definitions(settings)

@@ -20,6 +20,17 @@ def test_every_path_defaults_under_one_data_directory():
         assert settings.data_dir in path.parents
     assert settings.mlflow_tracking_uri.startswith("sqlite:///")
     assert settings.redis_url is None
+    assert settings.business_dir == PROJECT_DIR / "businesses" / "subscription"
+    assert settings.dbt_env()["SCORELINE_BUSINESS_DIR"] == "businesses/subscription"
+
+
+def test_a_business_folder_outside_the_project_reaches_dbt_through_a_link_inside_it(tmp_path):
+    # Regression: dbt wrote compiled tests of an absolute yml path over the yml file's own path
+    settings = Settings.from_env({"SCORELINE_BUSINESS_DIR": str(tmp_path)})
+    assert settings.business_dir == tmp_path
+    assert settings.specs_dir == tmp_path / "specs"
+    relative = settings.dbt_env()["SCORELINE_BUSINESS_DIR"]
+    assert relative.startswith(".scoreline/businesses/") and not relative.startswith("/")
 
 
 def test_environment_overrides_each_path(tmp_path):
@@ -72,8 +83,8 @@ def test_every_subcommand_has_help(capsys):
     parser = build_parser()
     commands = parser._subparsers._group_actions[0].choices
     assert {
-        "generate", "check-raw", "build", "fingerprints", "docs", "train", "score", "promote",
-        "rollback", "models",
+        "generate", "check-raw", "build", "features", "fingerprints", "docs", "env", "dbt",
+        "train", "score", "promote", "rollback", "models",
     } <= set(commands)  # fmt: skip
     for name in commands:
         with pytest.raises(SystemExit) as exit_:

@@ -12,8 +12,8 @@ from ml.generate import DriftScenario, generate
 
 def _digest(raw):
     return duckdb.execute(
-        f"select count(*), sum(hash(event_id, customer_id, event_at, event_type)) "
-        f"from read_parquet('{raw}/day=*/events.parquet')"
+        f"select count(*), sum(hash(activity_id, customer_id, activity_at, activity)) "
+        f"from read_parquet('{raw}/day=*/activities.parquet')"
     ).fetchone()
 
 
@@ -28,11 +28,13 @@ def test_churners_fade_before_they_leave(tmp_path):
     generate(tmp_path, customers=4000, days=90, seed=5, progress=False)
     last_week, weeks_5_to_6 = duckdb.execute(
         f"""
-        with cancels as (
-            select customer_id, min(cancelled_at) as cancelled_at
-            from read_parquet('{tmp_path}/day=*/cancellations.parquet')
+        with activities as (select * from read_parquet('{tmp_path}/day=*/activities.parquet')),
+        cancels as (
+            select customer_id, min(activity_at) as cancelled_at
+            from activities
+            where activity = 'cancellation'
             group by 1
-            having min(cancelled_at) >= date '2026-03-01'
+            having min(activity_at) >= date '2026-03-01'
         ),
         -- only customers who were there for both windows (not onboarding churners)
         settled as (
@@ -40,13 +42,13 @@ def test_churners_fade_before_they_leave(tmp_path):
             from cancels
             inner join read_parquet('{tmp_path}/day=*/customers.parquet') as customers
                 using (customer_id)
-            where customers.signup_at < cancels.cancelled_at - interval 42 day
+            where customers.first_seen_at < cancels.cancelled_at - interval 42 day
         ),
-        events as (select * from read_parquet('{tmp_path}/day=*/events.parquet'))
+        events as (select * from activities where activity <> 'cancellation')
         select
-            count(e.event_at) filter (where e.event_at >= c.cancelled_at - interval 7 day),
-            count(e.event_at) filter (where e.event_at < c.cancelled_at - interval 28 day
-                and e.event_at >= c.cancelled_at - interval 42 day) / 2
+            count(e.activity_at) filter (where e.activity_at >= c.cancelled_at - interval 7 day),
+            count(e.activity_at) filter (where e.activity_at < c.cancelled_at - interval 28 day
+                and e.activity_at >= c.cancelled_at - interval 42 day) / 2
         from settled as c
         left join events as e using (customer_id)
         """
@@ -65,10 +67,18 @@ def test_price_increase_reprices_every_active_customer_on_its_day(tmp_path):
     )
     changes = duckdb.execute(
         "select count(distinct customer_id) "
-        f"from read_parquet('{tmp_path}/day={day}/events.parquet') "
-        "where event_type = 'plan_change'"
+        f"from read_parquet('{tmp_path}/day={day}/activities.parquet') "
+        "where activity = 'plan_change'"
     ).fetchone()[0]
     assert changes > 250
+
+
+def test_days_without_signups_have_no_customers_file(tmp_path):
+    generate(tmp_path, customers=40, days=30, seed=2, progress=False)
+    days = sorted(tmp_path.glob("day=*"))
+    assert all((day / "activities.parquet").exists() for day in days)
+    without = [day for day in days if not (day / "customers.parquet").exists()]
+    assert 0 < len(without) < len(days), "optional tables need no empty files"
 
 
 @pytest.mark.parametrize("share", [0.0, 0.01])

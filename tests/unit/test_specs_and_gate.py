@@ -6,16 +6,20 @@ import pytest
 
 from ml.evaluate import promotion_decision
 from ml.model import readable
+from ml.business import Business, load_business
+from ml.config import PROJECT_DIR
 from ml.specs import PromotionRule, SpecError, load_spec, load_specs
 
 CHURN = load_specs()["churn"]
 
 
-def test_shipped_specs_load_and_name_real_dbt_models():
+def test_shipped_specs_load_with_their_label_kinds():
     specs = load_specs()
     assert {"churn", "payment_failure"} <= set(specs)
+    assert specs["churn"].label.kind == "contractual_churn"
+    assert specs["payment_failure"].label.activity == "payment_failed"
     for spec in specs.values():
-        assert spec.scoring_input_model == f"customer_scoring_input_v{spec.feature_version}"
+        assert spec.feature_relation == f"customer_features_v{spec.feature_version}"
         assert set(spec.categorical_features) <= set(spec.features)
 
 
@@ -26,22 +30,22 @@ def test_risk_band_is_the_highest_band_reached(score, band):
     assert CHURN.risk_band(score) == band
 
 
+VALID = (
+    "name: broken\ndescription: x\nlabel: {kind: lapse, horizon_days: 90}\nfeature_version: 1\n"
+    "features: [a]\nparams: {}\nhigh_risk_threshold: 0.5\nrisk_bands: {low: 0}\n"
+)
+
+
 @pytest.mark.parametrize(
     "text,message",
     [
-        ("name: broken\n", "missing field"),
-        (
-            "name: broken\ndescription: x\nlabel_model: l\ntraining_set_model: t\n"
-            "feature_model: f\nfeature_version: 1\nfeatures: [a]\ncategorical_features: [b]\n"
-            "params: {}\nhigh_risk_threshold: 0.5\nrisk_bands: {low: 0}\n",
-            "categorical_features",
-        ),
-        (
-            "name: broken\ndescription: x\nlabel_model: l\ntraining_set_model: t\n"
-            "feature_model: f\nfeature_version: 1\nfeatures: [a]\n"
-            "params: {}\nhigh_risk_threshold: 1.5\nrisk_bands: {low: 0}\n",
-            "high_risk_threshold",
-        ),
+        ("name: broken\n", "label: Field required"),
+        (VALID + "categorical_features: [b]\n", "categorical_features"),
+        (VALID.replace("0.5", "1.5"), "high_risk_threshold"),
+        (VALID.replace("lapse", "churn"), "label.kind"),
+        (VALID.replace("horizon_days: 90", "horizon_days: 0"), "label.horizon_days"),
+        (VALID.replace("kind: lapse", "kind: event_in_horizon"), "needs `activity`"),
+        (VALID + "retrain_every: 3\n", "retrain_every: Extra inputs"),
     ],
 )
 def test_bad_specs_fail_naming_the_file_and_field(tmp_path, text, message):
@@ -50,6 +54,28 @@ def test_bad_specs_fail_naming_the_file_and_field(tmp_path, text, message):
     with pytest.raises(SpecError, match=message) as error:
         load_spec(path)
     assert str(path) in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "label,message",
+    [
+        ("{kind: event_in_horizon, activity: teleport, horizon_days: 7}", "does not declare"),
+        ("{kind: lapse, activities: [purchase, teleport], horizon_days: 7}", "teleport"),
+    ],
+)
+def test_a_label_must_name_activities_of_the_business(tmp_path, label, message):
+    path = tmp_path / "broken.yaml"
+    path.write_text(VALID.replace("{kind: lapse, horizon_days: 90}", label))
+    with pytest.raises(SpecError, match=message):
+        load_spec(path, load_business(PROJECT_DIR / "businesses" / "subscription"))
+
+
+def test_contractual_churn_needs_a_business_with_an_ending_activity(tmp_path):
+    business = Business(name="shop", activities={"purchase": {"revenue": True}})
+    path = tmp_path / "broken.yaml"
+    path.write_text(VALID.replace("kind: lapse", "kind: contractual_churn"))
+    with pytest.raises(SpecError, match="ends_contract: true.*kind: lapse"):
+        load_spec(path, business)
 
 
 RULE = PromotionRule(metric="roc_auc", min_improvement=0.01, floor=0.7, max_segment_drop=0.05)

@@ -19,6 +19,9 @@
     )
 }}
 
+{#- read by the nights' look-up of their new customers, which dbt does not see while parsing #}
+-- depends_on: {{ ref('int_customers') }}
+
 {%- set first_date = first_as_of_date_to_build() %}
 {%- set base = lifetime_base(first_date) %}
 {%- set score = score_date() %}
@@ -83,7 +86,12 @@ fresh_on_the_score_date as (
         fresh_spine.customer_id,
         fresh_spine.as_of_date,
         {%- for measure in lifetime_measures() %}
+        {#- a customer without activity: 0 where the other branches' merge gives 0 #}
+        {%- if measure.kind in ('sum', 'active_days') %}
+        coalesce(per_customer.{{ measure.column }}, 0) as {{ measure.column }},
+        {%- else %}
         per_customer.{{ measure.column }},
+        {%- endif %}
         {%- endfor %}
     from fresh_spine
     left join (

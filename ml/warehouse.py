@@ -204,8 +204,10 @@ def nightly_selection(specs: dict[str, ModelSpec]) -> str:
     # by fqn (a business's feature models live in models/features/): dagster-dbt's reading of a
     # manifest does not resolve dbt's `<model>.v<n>` version selector
     versions = sorted(
-        {f"+fqn:scoreline.features.{spec.feature_model}.v{spec.feature_version}"
-         for spec in specs.values()}  # fmt: skip
+        {
+            f"+fqn:scoreline.features.{spec.feature_model}.v{spec.feature_version}"
+            for spec in specs.values()
+        }  # fmt: skip
     )
     return " ".join([*versions, "+marts"])
 

@@ -14,8 +14,14 @@ if not nothing_published():
         "Risk band", ["high", "medium", "low"], default=["high"], key="at_risk_bands"
     )
     filters = tuple(
-        (column, tuple(st.sidebar.multiselect(column.replace("_", " ").title(), choices,
-                                              key=f"at_risk_{column}")))  # fmt: skip
+        (
+            column,
+            tuple(
+                st.sidebar.multiselect(
+                    column.replace("_", " ").title(), choices, key=f"at_risk_{column}"
+                )
+            ),
+        )  # fmt: skip
         for column, choices in values.items()
     )
     rows = data.at_risk_customers(spec.name, score_date, tuple(bands), filters)

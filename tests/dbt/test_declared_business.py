@@ -135,8 +135,15 @@ def shop(tmp_path_factory):
         if rows:
             pd.DataFrame(
                 rows,
-                columns=["activity_id", "customer_id", "activity_at", "activity", "amount",
-                         "quantity", "day"],  # fmt: skip
+                columns=[
+                    "activity_id",
+                    "customer_id",
+                    "activity_at",
+                    "activity",
+                    "amount",
+                    "quantity",
+                    "day",
+                ],  # fmt: skip
             ).drop(columns="day").astype({"activity_at": "datetime64[us]"}).to_parquet(
                 folder / "activities.parquet", index=False
             )
@@ -217,23 +224,26 @@ def _train_with_label(shop, tmp_path, label: str):
     shutil.copytree(shop.business_dir, business)
     spec_file = business / "specs" / "lapse.yaml"
     spec_file.write_text(
-        SPEC.replace("{kind: lapse, horizon_days: 14, as_of_step_days: 7, activities: [purchase]}",
-                     label)  # fmt: skip
+        SPEC.replace(
+            "{kind: lapse, horizon_days: 14, as_of_step_days: 7, activities: [purchase]}", label
+        )  # fmt: skip
     )
     settings = replace(shop, business_dir=business, dbt_target_dir=tmp_path / "target",
                        warehouse_path=tmp_path / "warehouse.duckdb")  # fmt: skip
     shutil.copy(shop.warehouse_path, settings.warehouse_path)
     # what the training job runs first: the labels of the spec as it now reads
-    run_dbt(settings, ["build", "--select", "training_labels", "--exclude-resource-type",
-                       "unit_test"], vars={"score_date": SCORE_DATE.isoformat()}, capture=True)  # fmt: skip
+    run_dbt(
+        settings,
+        ["build", "--select", "training_labels", "--exclude-resource-type", "unit_test"],
+        vars={"score_date": SCORE_DATE.isoformat()},
+        capture=True,
+    )
     spec = load_specs(business)["lapse"]
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         return load_training_set(con, spec)
 
 
-def test_a_horizon_no_window_closes_for_names_the_dates_and_the_longest_that_fits(
-    shop, tmp_path
-):
+def test_a_horizon_no_window_closes_for_names_the_dates_and_the_longest_that_fits(shop, tmp_path):
     with pytest.raises(TrainingSetError) as error:
         _train_with_label(shop, tmp_path, "{kind: lapse, horizon_days: 200}")
     message = str(error.value)
@@ -272,9 +282,7 @@ group by 1, 2
 """
 
 
-def test_a_new_version_that_peeks_fails_the_leakage_guard_without_editing_a_list(
-    shop, tmp_path
-):
+def test_a_new_version_that_peeks_fails_the_leakage_guard_without_editing_a_list(shop, tmp_path):
     business = tmp_path / "business"
     shutil.copytree(shop.business_dir, business)
     features = business / "models" / "features" / "customer_features.yml"

@@ -27,7 +27,11 @@ def manifest(tmp_path_factory):
 
 def test_released_feature_versions_match_their_committed_fingerprints(manifest):
     committed = read_fingerprints(business_dir() / FINGERPRINTS_FILE)
-    assert set(committed) >= {"customer_features.v1", "customer_features.v2", "customer_features.v3"}
+    assert set(committed) >= {
+        "customer_features.v1",
+        "customer_features.v2",
+        "customer_features.v3",
+    }
     assert changed_versions(committed, compute_fingerprints(manifest)) == []
 
 

@@ -92,8 +92,9 @@ def _write_bad_day(raw_dir):
     customers = pa.Table.from_pandas(
         pd.DataFrame(
             {
-                "customer_id": pd.array([None, KNOWN_CUSTOMER, 5_000_001, 5_000_003, 5_000_004],
-                                        dtype="Int64"),  # fmt: skip
+                "customer_id": pd.array(
+                    [None, KNOWN_CUSTOMER, 5_000_001, 5_000_003, 5_000_004], dtype="Int64"
+                ),  # fmt: skip
                 "first_seen_at": pd.to_datetime([T, T, None, T, T]),
                 "plan": ["basic", "basic", "basic", "platinum", "basic"],
                 "region": ["north"] * 5,
@@ -162,6 +163,11 @@ def _rejected(settings, table, where, **params):
     return query(settings, f"select * from stg_raw__{table}_rejected where {where}", params)
 
 
+def _clean(settings, activity_id):
+    sql = "select * from stg_raw__activities where activity_id = $id"
+    return query(settings, sql, {"id": activity_id})
+
+
 @pytest.mark.parametrize(
     "activity_id,reason",
     [(row[0], row[7]) for row in BAD_ACTIVITIES if row[0] is not None],
@@ -171,7 +177,9 @@ def test_malformed_activity_is_quarantined_with_its_reason(quarantined, activity
     rejected = _rejected(quarantined, "activities", "activity_id = $id", id=activity_id)
     assert rejected.reject_reason.tolist() == [reason]
     clean = query(
-        quarantined, "select * from stg_raw__activities where activity_id = $id", {"id": activity_id}
+        quarantined,
+        "select * from stg_raw__activities where activity_id = $id",
+        {"id": activity_id},
     )
     assert clean.empty
 
@@ -183,7 +191,9 @@ def test_activity_without_an_id_is_quarantined(quarantined):
 
 def test_exact_duplicate_keeps_one_clean_row_and_quarantines_the_other(quarantined):
     clean = query(
-        quarantined, "select * from stg_raw__activities where activity_id = $id", {"id": DUPLICATE_ID}
+        quarantined,
+        "select * from stg_raw__activities where activity_id = $id",
+        {"id": DUPLICATE_ID},
     )
     rejected = _rejected(quarantined, "activities", "activity_id = $id", id=DUPLICATE_ID)
     assert len(clean) == 1
@@ -205,9 +215,7 @@ def test_of_several_copies_the_earliest_is_clean_and_file_order_breaks_ties(quar
 
 
 def test_clean_row_in_a_file_full_of_bad_rows_is_kept(quarantined):
-    clean = query(
-        quarantined, "select * from stg_raw__activities where activity_id = $id", {"id": CLEAN_ID}
-    )
+    clean = _clean(quarantined, CLEAN_ID)
     assert len(clean) == 1
 
 

@@ -25,11 +25,15 @@ def test_small_generated_data_builds_with_every_contract_test_passing(built_sett
 
 def test_declared_ranges_and_null_policy_are_constraints_of_the_feature_table(built_settings):
     """v3's contract is enforced on insert: 40+ range checks cost no test query a night."""
-    constraints = query(
-        built_settings,
-        "select constraint_type, count(*) as n from duckdb_constraints() "
-        "where table_name = 'customer_features_v3' group by 1",
-    ).set_index("constraint_type").n
+    constraints = (
+        query(
+            built_settings,
+            "select constraint_type, count(*) as n from duckdb_constraints() "
+            "where table_name = 'customer_features_v3' group by 1",
+        )
+        .set_index("constraint_type")
+        .n
+    )
     assert constraints["CHECK"] > 40 and constraints["NOT NULL"] > 30
 
 

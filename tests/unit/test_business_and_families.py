@@ -55,11 +55,14 @@ def test_families_expand_into_named_typed_columns_with_recipes():
     families = {
         "attributes": ["segment"],
         "tenure": True,
-        "windowed": [{"activities": ["any", "purchase"], "measures": ["count"],
-                      "windows": [30, 7]}],  # fmt: skip
+        "windowed": [
+            {"activities": ["any", "purchase"], "measures": ["count"], "windows": [30, 7]}
+        ],  # fmt: skip
         "recency": ["purchase"],
-        "lifetime": [{"activities": ["purchase"], "measures": ["count", "mean_gap_days"]},
-                     {"activities": ["any"], "measures": ["revenue", "revenue_mean"]}],  # fmt: skip
+        "lifetime": [
+            {"activities": ["purchase"], "measures": ["count", "mean_gap_days"]},
+            {"activities": ["any"], "measures": ["revenue", "revenue_mean"]},
+        ],  # fmt: skip
     }
     columns = {c.name: c for c in expand_families(SHOP, 4, families, "test")}
     assert list(columns) == [

@@ -56,12 +56,16 @@ docs: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/warehouse_bench.py --customers $(or $(CUSTOMERS),100000) --days $(or $(DAYS),365)
 
+## cdnow: the CDNOW purchase log through Scoreline vs BG/NBD (fetches the lifetimes wheel; ~2 min)
+cdnow: $(STAMP)
+	$(BIN)/python -m bench.cdnow_bench $(if $(HORIZONS),--horizons $(HORIZONS))
+
 ## clean: remove generated data and dbt artifacts (keeps .venv)
 clean:
-	rm -rf data target logs
+	rm -rf data target logs .scoreline
 
 ## help: list the targets
 help:
 	@grep -E '^## ' $(MAKEFILE_LIST) | sed 's/^## /  /'
 
-.PHONY: install demo dev app browser test lint format docs bench clean help
+.PHONY: install demo dev app browser test lint format docs bench cdnow clean help

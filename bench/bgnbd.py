@@ -52,9 +52,8 @@ class BgNbd:
         """
         x, t_x, big_t = (np.asarray(v, dtype=float) for v in (x, t_x, big_t))
         dead = self._log_dead_after_last(x, t_x)
-        return np.exp(
-            np.logaddexp(self._log_a(x, big_t + t), dead) - np.logaddexp(self._log_a(x, big_t), dead)
-        )
+        silent_through_horizon = np.logaddexp(self._log_a(x, big_t + t), dead)
+        return np.exp(silent_through_horizon - np.logaddexp(self._log_a(x, big_t), dead))
 
     def expected_purchases(self, x, t_x, big_t, t: float) -> np.ndarray:
         """E[X(T, T + t] | x, t_x, T] (equation 10 of the paper)."""

@@ -256,7 +256,10 @@ def train_and_register(
             )
             reference.to_parquet(Path(tmp) / registry.DRIFT_REFERENCE, index=False)
             mlflow.log_artifact(str(Path(tmp) / registry.DRIFT_REFERENCE))
-        example = validation[list(spec.features)].head(5)
+        # numbers as the model reads them (float64): a nullable integer feature (a gap that is
+        # undefined for a one-purchase customer) would fail MLflow's check of its own example
+        numeric = [c for c in spec.features if c not in spec.categorical_features]
+        example = validation[list(spec.features)].head(5).astype(dict.fromkeys(numeric, "float64"))
         logged = mlflow.sklearn.log_model(
             model,
             name="model",

@@ -7,6 +7,7 @@ import pytest
 from ml.business import Business, BusinessError, load_business
 from ml.config import PROJECT_DIR
 from ml.feature_families import FamilyError, expand_families, properties_files, regenerate
+from ml.specs import load_specs
 
 SUBSCRIPTION = PROJECT_DIR / "businesses" / "subscription"
 SHOP = Business(
@@ -100,10 +101,13 @@ def test_families_naming_what_the_vocabulary_lacks_fail_naming_the_version(famil
     assert "shop.yml v2" in str(error.value)
 
 
-def test_committed_generated_columns_match_their_families():
-    """`scoreline features --write` was run after the last change to a family."""
-    business = load_business(SUBSCRIPTION)
-    files = properties_files(SUBSCRIPTION)
+@pytest.mark.parametrize("folder", sorted(p for p in SUBSCRIPTION.parent.iterdir() if p.is_dir()))
+def test_committed_generated_columns_match_their_families(folder):
+    """`scoreline features --write` was run after the last change to a family, and every
+    shipped business's specs load against its vocabulary."""
+    business = load_business(folder)
+    files = properties_files(folder)
     assert files
     for path in files:
         assert regenerate(path, business) == path.read_text(), path
+    assert load_specs(folder)

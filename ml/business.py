@@ -165,8 +165,9 @@ def _describe(error: ValidationError) -> str:
     )
 
 
-def declarations_for_dbt(business: Business, specs: dict) -> str:
-    """What dbt's `declarations()` macro reads: the vocabulary and each spec's label, as JSON.
+def declarations_for_dbt(business: Business, specs: dict, needs: dict | None = None) -> str:
+    """What dbt's `declarations()` macro reads: the vocabulary, each spec's label and what the
+    declared feature versions read (ml.feature_families.column_needs), as JSON.
 
     Passed as an environment variable read only while dbt executes, so changing a spec never
     forces dbt to re-parse the project.
@@ -188,6 +189,7 @@ def declarations_for_dbt(business: Business, specs: dict) -> str:
             },
             "ending_activity": business.ending_activity,
             "labels": {name: spec.label.model_dump() for name, spec in sorted(specs.items())},
+            "needs": needs or {"lifetime": [["any", "latest_timestamp"]], "amounts": []},
         },
         sort_keys=True,
     )

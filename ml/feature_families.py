@@ -382,3 +382,65 @@ def properties_files(business_dir: Path) -> list[Path]:
     """The business's feature properties files (those declaring versions with families)."""
     files = sorted((Path(business_dir) / "models").rglob("*.yml"))
     return [f for f in files if declared_versions(f)]
+
+
+def recipes(properties_file: Path) -> list[dict]:
+    """The recipe (column meta with a `family`, plus the column name) of every column of every
+    version in a properties file."""
+    document = yaml.safe_load(Path(properties_file).read_text()) or {}
+    found = []
+    for model in document.get("models", []):
+        entries = [model, *model.get("versions", [])]
+        for entry in entries:
+            for column in entry.get("columns", []) or []:
+                meta = ((column.get("config") or {}).get("meta")) or column.get("meta") or {}
+                if "name" in column and meta.get("family"):
+                    found.append({**meta, "column": column["name"]})
+    return found
+
+
+def column_needs(business_dir: Path, business: Business) -> dict:
+    """What the business's declared feature versions read of the shared intermediate models.
+
+    int_customer_lifetime_aggregates computes only these lifetime aggregates, and daily activity
+    sums only these amounts: every aggregate costs the full build a pass over all history, and
+    most (the active days of a login) no version reads. Returns
+        lifetime: [activity, kind] pairs (the newest activity time, the leakage guard's audit
+                  column, always);
+        amounts: activities whose non-revenue amount is summed (revenue always is).
+    """
+    lifetime = {("any", "latest_timestamp")}
+    amounts: set[str] = set()
+    revenue = business.revenue_activities
+    files = sorted((Path(business_dir) / "models").rglob("*.yml"))
+    for recipe in (r for f in files for r in recipes(f)):
+        activity, measure = recipe.get("activity"), recipe.get("measure")
+        family = recipe["family"]
+        if family == "windowed":
+            if measure == "amount":
+                amounts.add(activity)
+        elif family == "recency":
+            lifetime.add((activity, "last_date"))
+        elif family == "attribute" and recipe.get("updated_by"):
+            updater = recipe["updated_by"]
+            lifetime |= {(updater, "latest_amount"), (updater, "latest_at")}
+        elif family == "lifetime":
+            lifetime |= {
+                "count": {(activity, "count")},
+                "active_days": {(activity, "active_days")},
+                "amount": {(activity, "amount")},
+                "quantity": {(activity, "quantity")},
+                "amount_mean": {(activity, "amount"), (activity, "count")},
+                "revenue": {(name, "amount") for name in revenue},
+                "revenue_mean": {(n, k) for n in revenue for k in ("amount", "count")},
+                "mean_gap_days": {
+                    (activity, k) for k in ("first_date", "last_date", "active_days")
+                },
+                "last_gap_days": {(activity, "last_date"), (activity, "previous_date")},
+            }[measure]
+            if measure in ("amount", "amount_mean"):
+                amounts.add(activity)
+    return {
+        "lifetime": sorted([list(need) for need in lifetime]),
+        "amounts": sorted(amounts - set(revenue)),
+    }

@@ -22,6 +22,7 @@ import duckdb
 
 from ml.business import declarations_for_dbt, load_business
 from ml.config import Settings
+from ml.feature_families import column_needs
 from ml.raw_contract import RawContractError, check_raw_files, default_score_date
 from ml.specs import ModelSpec, load_specs
 
@@ -90,7 +91,9 @@ def dbt_environment(settings: Settings) -> dict[str, str]:
             link.symlink_to(settings.business_dir, target_is_directory=True)
     return {
         **settings.dbt_env(),
-        "SCORELINE_DECLARATIONS": declarations_for_dbt(business, specs),
+        "SCORELINE_DECLARATIONS": declarations_for_dbt(
+            business, specs, column_needs(settings.business_dir, business)
+        ),
     }
 
 

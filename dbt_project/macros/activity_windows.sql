@@ -43,22 +43,23 @@
         and {{ spine }}.as_of_date = {{ score_date }}
 {% endmacro %}
 
-{#- The aggregate of each window recipe as of `as_of` (a column or a date literal). #}
+{#- The aggregate of each window recipe as of `as_of` (a column or a date literal), 0 when the
+    window holds nothing: counts and active days as bigint, sums as double. #}
 {% macro window_recipe_aggregates(as_of, activity, columns) %}
     {%- set in_window = '(' ~ as_of ~ ' - ' ~ activity ~ '.activity_date) <= ' %}
     {%- for recipe in columns %}
         {%- set prefix = 'activity' if recipe.activity == 'any' else recipe.activity %}
         {%- set source = {
-            'count': prefix ~ '_count',
-            'amount': recipe.activity ~ '_amount',
-            'quantity': recipe.activity ~ '_quantity',
-            'revenue': 'revenue'}.get(recipe.measure) %}
+            'count': activity ~ '.' ~ prefix ~ '_count',
+            'amount': activity ~ '.' ~ recipe.activity ~ '_amount',
+            'quantity': activity ~ '.' ~ recipe.activity ~ '_quantity',
+            'revenue': revenue_of(activity, '_amount')}.get(recipe.measure) %}
         {%- if recipe.measure == 'active_days' %}
-        count(*) filter (where {{ in_window }}{{ recipe.window_days }}
-            and {{ is_new_active_day(activity, recipe.activity) }}) as {{ recipe.column }},
+        cast(count(*) filter (where {{ in_window }}{{ recipe.window_days }}
+            and {{ is_new_active_day(activity, recipe.activity) }}) as bigint) as {{ recipe.column }},
         {%- else %}
-        sum({{ activity }}.{{ source }}) filter (where {{ in_window }}{{ recipe.window_days }})
-            as {{ recipe.column }},
+        cast(coalesce(sum({{ source }}) filter (where {{ in_window }}{{ recipe.window_days }}), 0)
+            as {{ 'bigint' if recipe.measure == 'count' else type_double() }}) as {{ recipe.column }},
         {%- endif %}
     {%- endfor %}
 {%- endmacro %}

@@ -2,11 +2,13 @@
     (SCORELINE_DECLARATIONS, JSON; see ml.business.declarations_for_dbt). Read only while
     executing: at parse time nothing here is known, and models render an empty shape.
     Keys: customer_attributes, activities (each with revenue, amount, quantity, ends_contract,
-    updates, carries_amount), activity_attributes, ending_activity, labels. -#}
+    updates, carries_amount), activity_attributes, ending_activity, labels, and needs (what the
+    declared feature versions read: lifetime aggregates, non-revenue amounts). -#}
 {% macro declarations() %}
     {%- set empty = {
         'business': none, 'customer_attributes': {}, 'activities': {}, 'activity_attributes': {},
-        'ending_activity': none, 'labels': {}} -%}
+        'ending_activity': none, 'labels': {},
+        'needs': {'lifetime': [], 'amounts': []}} -%}
     {%- if not execute -%}
         {{ return(empty) }}
     {%- endif -%}

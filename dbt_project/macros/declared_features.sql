@@ -7,9 +7,10 @@
       recency    days since the last activity (of one kind, or any), over the whole lifetime
       lifetime   since first seen: count, active days, amount, quantity, revenue, their means,
                  and the mean and last gap between active days
-    Point in time: every input is read as of the as-of date D (activity dated before D). The
-    audit column last_activity_at (the newest activity any feature read) is what the leakage
-    guard checks. -#}
+    Point in time: every input is read as of the as-of date D (activity dated before D): the
+    version's windows over the longest window's days, the lifetime aggregates every declared
+    version shares (int_customer_lifetime_aggregates). The audit column last_activity_at (the
+    newest activity any feature read) is what the leakage guard checks. -#}
 {% macro declared_features() %}
 {#- refs outside every condition: dbt records dependencies while parsing, when nothing is declared #}
 {%- set customer_days = ref('int_activities_aggregated_to_customer_days') %}
@@ -121,14 +122,11 @@ select * from features
     {%- elif family == 'lifetime' and measure in ('amount', 'quantity') -%}
         coalesce(lifetime.{{ recipe.activity }}_{{ measure }}, 0)
     {%- elif family == 'lifetime' and measure == 'revenue' -%}
-        coalesce(lifetime.revenue, 0)
+        coalesce({{ revenue_of('lifetime', '_amount') }}, 0)
     {%- elif family == 'lifetime' and measure == 'amount_mean' -%}
         lifetime.{{ recipe.activity }}_amount / nullif(lifetime.{{ recipe.activity }}_count, 0)
     {%- elif family == 'lifetime' and measure == 'revenue_mean' -%}
-        {%- set revenue_activities = declarations().activities.items() | selectattr('1.revenue') | map(attribute='0') | list -%}
-        lifetime.revenue / nullif(
-            {%- for name in revenue_activities %}lifetime.{{ name }}_count{{ ' + ' if not loop.last }}{% else %}0{% endfor -%}
-        , 0)
+        {{ revenue_of('lifetime', '_amount') }} / nullif({{ revenue_of('lifetime', '_count') }}, 0)
     {%- elif family == 'lifetime' and measure == 'mean_gap_days' -%}
         {{ dbt.datediff('lifetime.' ~ prefix ~ '_first_date', 'lifetime.' ~ prefix ~ '_last_date', 'day') }}
             / nullif(lifetime.{{ prefix }}_active_days - 1, 0)

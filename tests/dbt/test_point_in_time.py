@@ -227,7 +227,7 @@ def test_late_activity_counts_each_active_day_once_in_every_path(fresh_settings,
         capture=True,
     )  # fmt: skip
     lifetime_sql = (
-        "select customer_id, activity_active_days, login_active_days, activity_count, "
+        "select customer_id, activity_active_days, activity_count, "
         "activity_first_date, activity_last_date, activity_previous_date "
         f"from int_customer_lifetime_aggregates where as_of_date = date '{SCORE_DATE}' "
         "order by customer_id"

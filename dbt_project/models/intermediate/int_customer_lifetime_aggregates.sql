@@ -1,14 +1,17 @@
-{#- Lifetime aggregates per (customer, as-of date) on the feature spine: for every activity and
-    for all of them, counts, active days, amounts, quantities, revenue, first, last and previous
-    active dates, and the latest amount of attribute-updating activities, over every activity
-    dated before the as-of date since the customer was first seen (lifetime_measures). Shared
-    feature logic of the declared feature versions (tag feature_logic). -#}
+{#- Lifetime aggregates per (customer, as-of date) on the feature spine, over activity dated before
+    the as-of date since the customer was first seen: counts, active days, amounts, first, last
+    and previous active dates, the latest amount of an attribute-updating activity, the newest
+    activity time. Only what some declared feature version reads (declarations().needs.lifetime):
+    each aggregate costs a full build a pass over all history. Shared feature logic of the
+    declared versions (tag feature_logic: part of their fingerprints). -#}
 {#- Maintained incrementally, so a night's cost does not grow with history: a night continues
-    from the rows stored for the previous as-of date B (loaded through day W_B) and adds only
-    the daily activity they lack, rows dated on or after B or loaded after W_B. Customers with no
-    stored row (new ones, and every customer in a full build) are aggregated from scratch: on
-    the score date per customer, on earlier dates through the spine join, as the activity
-    windows do. Every spine row gets a row, so the next night finds every customer stored. -#}
+    from the rows stored for the previous as-of date B (loaded through day W_B) and adds only the
+    daily activity they lack, rows dated on or after B or loaded after W_B. Customers with
+    nothing stored (new ones, and every customer in a full build) are aggregated from scratch:
+    on the score date per customer, on earlier dates through the spine join (the shapes of
+    activity_windows). Every spine row gets a row, so the next night finds every customer.
+    (Windows stay in the feature versions: computed here as well, a night wrote them twice,
+    1.5 s more, and a full build evaluated their filters over all history, not the lookback.) -#}
 {{
     config(
         materialized='incremental',
@@ -22,9 +25,20 @@
 {#- read by the nights' look-up of their new customers, which dbt does not see while parsing #}
 -- depends_on: {{ ref('int_customers') }}
 
+{%- if execute and is_incremental() %}
+    {%- set stored = adapter.get_columns_in_relation(this) | map(attribute='name') | list %}
+    {%- set missing = lifetime_measures() | map(attribute='column') | reject('in', stored) | list %}
+    {%- if missing %}
+        {{ exceptions.raise_compiler_error(
+            "int_customer_lifetime_aggregates lacks " ~ missing | join(', ') ~ ", which a declared "
+            "feature version now reads: its history must be computed, so rebuild with "
+            "`scoreline build --full-refresh`") }}
+    {%- endif %}
+{%- endif %}
 {%- set first_date = first_as_of_date_to_build() %}
 {%- set base = lifetime_base(first_date) %}
 {%- set score = score_date() %}
+
 
 with
 
@@ -79,8 +93,8 @@ fresh_days as not materialized (
     {%- endif %}
 ),
 
-{#- The score date: aggregate per customer, then keep the spine's customers (the shape of the
-    activity windows' score-date branch, see activity_windows). #}
+{#- From scratch, the score date: aggregate each customer's history, then keep the spine's
+    customers (the shape of activity_windows' score-date branch). #}
 fresh_on_the_score_date as (
     select
         fresh_spine.customer_id,
@@ -100,7 +114,7 @@ fresh_on_the_score_date as (
             {{- lifetime_merge('pieces') }}
         from (
             select
-                fresh_days.customer_id,
+                fresh_days.*,
                 {{- lifetime_pieces_from_days('fresh_days') }}
             from fresh_days
             -- point in time: only activity dated before the as-of date, i.e. before its midnight
@@ -112,16 +126,17 @@ fresh_on_the_score_date as (
     where fresh_spine.as_of_date = {{ score }}
 ),
 
-{#- Earlier as-of dates (training dates): the spine joins its customers' activity. #}
+{#- From scratch, earlier as-of dates (training dates): the spine joins its customers' activity. #}
 fresh_before_the_score_date as (
     select
-        pieces.customer_id,
-        pieces.as_of_date,
+        pieces.spine_customer_id as customer_id,
+        pieces.spine_as_of_date as as_of_date,
         {{- lifetime_merge('pieces') }}
     from (
         select
-            fresh_spine.customer_id,
-            fresh_spine.as_of_date,
+            fresh_spine.customer_id as spine_customer_id,
+            fresh_spine.as_of_date as spine_as_of_date,
+            fresh_days.*,
             {{- lifetime_pieces_from_days('fresh_days') }}
         from fresh_spine
         left join fresh_days
@@ -134,25 +149,14 @@ fresh_before_the_score_date as (
 ),
 
 {% if base %}
-{#- Customers stored at B: B's aggregates plus the activity they lack (see the header). #}
-continued_from_the_stored_date as (
+{#- Customers stored at B: B's aggregates combined with the aggregate of the activity they lack
+    (see the header). Most customers have none on a given night: their row passes through. #}
+new_activity as (
     select
         pieces.customer_id,
         pieces.as_of_date,
-        {{- lifetime_merge('pieces') }}
+        {{- lifetime_merge('pieces', for_combine=true) }}
     from (
-        select based_spine.customer_id, based_spine.as_of_date,
-            {{- lifetime_pieces_from_base('base', 'last') }}
-        from based_spine
-        inner join base
-            on based_spine.customer_id = base.customer_id
-        union all
-        select based_spine.customer_id, based_spine.as_of_date,
-            {{- lifetime_pieces_from_base('base', 'previous') }}
-        from based_spine
-        inner join base
-            on based_spine.customer_id = base.customer_id
-        union all
         select based_spine.customer_id, based_spine.as_of_date,
             {{- lifetime_pieces_from_days('new_days') }}
         from based_spine
@@ -170,6 +174,20 @@ continued_from_the_stored_date as (
             and new_days.activity_date < based_spine.as_of_date
     ) as pieces
     group by 1, 2
+),
+
+
+continued_from_the_stored_date as (
+    select
+        based_spine.customer_id,
+        based_spine.as_of_date,
+        {{- lifetime_combine('base', 'new_activity') }}
+    from based_spine
+    inner join base
+        on based_spine.customer_id = base.customer_id
+    left join new_activity
+        on based_spine.customer_id = new_activity.customer_id
+        and based_spine.as_of_date = new_activity.as_of_date
 ),
 {%- endif %}
 

@@ -340,9 +340,9 @@ def generate(
                         np.concatenate([events["quantity"], no_number]), from_pandas=True
                     ),
                     # the declared activity attribute: why a customer cancelled
-                    "reason": pa.array(
-                        np.concatenate([np.full(events["activity_id"].size, None), reasons]),
-                        type=pa.string(),
+                    "reason": pa.concat_arrays(
+                        [pa.nulls(events["activity_id"].size, pa.string()),
+                         pa.array(reasons, type=pa.string())]
                     ),
                 }
             ),

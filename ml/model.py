@@ -7,6 +7,7 @@ per-feature contributions for the rows that need them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import lightgbm as lgb
@@ -16,10 +17,9 @@ from sklearn.linear_model import LogisticRegression
 
 
 def readable(feature: str) -> str:
-    """'events_last_7d' -> 'events in the last 7 days'; used in reason codes and reports."""
+    """'purchase_count_last_30d' -> 'purchase count in the last 30 days'; for reason codes."""
     text = feature.replace("_7d_vs_30d", " (7 vs 30 days)")
-    for days in (7, 30, 90):
-        text = text.replace(f"_last_{days}d", f" in the last {days} days")
+    text = re.sub(r"_last_(\d+)d\b", r" in the last \1 days", text)
     return text.replace("_", " ")
 
 

@@ -8,7 +8,7 @@
     daily activity 72 s -> 48 s, event classification 19.9 s -> 13.2 s (standalone). A night
     reads one day, so it gets one month and one branch.
 
-    Usage: {% call(in_month) union_by_load_month(ref('stg_app__events_typed')) %} select ...
+    Usage: {% call(in_month) union_by_load_month(ref('stg_raw__activities_typed')) %} select ...
     where {{ in_month }} {% endcall %} -#}
 {% macro union_by_load_month(relation) %}
     {%- for month_start, month_end in load_months_to_build(relation) or [(none, none)] %}

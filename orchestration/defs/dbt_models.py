@@ -146,7 +146,7 @@ def asset_key_for_relation(assets: dg.AssetsDefinition, relation: str) -> dg.Ass
     """The asset key of the dbt model built as `relation` (the table ml/ reads).
 
     `get_asset_key_for_model` matches on model name, which a versioned model shares across
-    its versions (`customer_scoring_input` v1 and v2); the relation name tells them apart.
+    its versions (`customer_features` v1, v2, v3); the relation name tells them apart.
     """
     manifest, translator, project = get_manifest_and_translator_from_dbt_assets([assets])
     for unique_id, node in manifest["nodes"].items():

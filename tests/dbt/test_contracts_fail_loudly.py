@@ -36,8 +36,8 @@ def _insert_one_row(settings, change: str):
     "change,named",
     [
         ("null as tenure_days", "tenure_days"),
-        ("purchase_count_last_30d + 5 as purchase_count_last_7d",
-         "purchase_count_last_30d >= purchase_count_last_7d"),
+        ("login_count_last_30d + 5 as login_count_last_7d",
+         "login_count_last_30d >= login_count_last_7d"),
         ("-1 as lifetime_activity_count", "lifetime_activity_count >= 0"),
         ("lifetime_active_days + 1 as active_days_last_90d",
          "lifetime_active_days >= active_days_last_90d"),

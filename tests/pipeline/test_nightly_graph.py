@@ -44,8 +44,13 @@ def test_definitions_hold_the_graph_checks_schedules_and_sensor(pipeline):
     assert "customer_features_v1" not in keys, "a version no spec uses is not in the nightly graph"
     checks = {key.name for key in repo.asset_graph.asset_check_keys}
     assert {"rows_match_active_customers", "keys_written_equal_rows_selected"} <= checks
-    # the leakage guard is a dbt test on the feature version: a blocking asset check
-    assert any("no_activity_at_or_after_as_of_date_customer_features_v3" in c for c in checks)
+    # the leakage guard is a dbt test on the feature version: a blocking asset check of it
+    leakage = [
+        key for key in repo.asset_graph.asset_check_keys
+        if "no_activity_at_or_after_as_of_date_customer_features_v3" in key.name
+    ]  # fmt: skip
+    assert [key.asset_key.to_user_string() for key in leakage] == ["customer_features_v3"]
+    assert repo.asset_graph.get_check_spec(leakage[0]).blocking
     assert {s.name for s in repo.schedule_defs} == {
         "nightly_schedule", "churn_retraining_schedule", "payment_failure_retraining_schedule"
     }  # fmt: skip

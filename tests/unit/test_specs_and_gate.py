@@ -108,6 +108,7 @@ def test_gate_decision(challenger, segments, champion, champion_segments, promot
         ("failed_payments_last_90d", "failed payments in the last 90 days"),
         ("engagement_trend_7d_vs_30d", "engagement trend (7 vs 30 days)"),
         ("tenure_days", "tenure days"),
+        ("purchase_amount_last_180d", "purchase amount in the last 180 days"),
     ],
 )
 def test_reason_names_read_as_words(feature, text):

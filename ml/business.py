@@ -189,7 +189,8 @@ def declarations_for_dbt(business: Business, specs: dict, needs: dict | None = N
             },
             "ending_activity": business.ending_activity,
             "labels": {name: spec.label.model_dump() for name, spec in sorted(specs.items())},
-            "needs": needs or {"lifetime": [["any", "latest_timestamp"]], "amounts": []},
+            "needs": needs
+            or {"lifetime": [["any", "latest_timestamp"]], "amounts": [], "counts": []},
         },
         sort_keys=True,
     )

@@ -399,23 +399,30 @@ def recipes(properties_file: Path) -> list[dict]:
     return found
 
 
-def column_needs(business_dir: Path, business: Business) -> dict:
-    """What the business's declared feature versions read of the shared intermediate models.
+def column_needs(business_dir: Path, business: Business, specs: dict | None = None) -> dict:
+    """What the business's declared feature versions and specs' labels read of the shared models.
 
     int_customer_lifetime_aggregates computes only these lifetime aggregates, and daily activity
-    sums only these amounts: every aggregate costs the full build a pass over all history, and
-    most (the active days of a login) no version reads. Returns
+    counts and sums only these activities: every aggregate costs the full build a pass over all
+    history (a count of every customer-day ~2 s at 1M customers), and most (the active days of
+    a login, the count of plan changes) nothing reads. Returns
         lifetime: [activity, kind] pairs (the newest activity time, the leakage guard's audit
                   column, always);
-        amounts: activities whose non-revenue amount is summed (revenue always is).
+        amounts: activities whose non-revenue amount is summed (revenue always is);
+        counts: activities counted per customer-day (named by a feature or a label).
     """
     lifetime = {("any", "latest_timestamp")}
     amounts: set[str] = set()
+    counts: set[str] = set()
+    for spec in (specs or {}).values():
+        counts |= {spec.label.activity} if spec.label.activity else set(spec.label.activities or ())
     revenue = business.revenue_activities
     files = sorted((Path(business_dir) / "models").rglob("*.yml"))
     for recipe in (r for f in files for r in recipes(f)):
         activity, measure = recipe.get("activity"), recipe.get("measure")
         family = recipe["family"]
+        if activity and activity != "any":
+            counts.add(activity)
         if family == "windowed":
             if measure == "amount":
                 amounts.add(activity)
@@ -440,7 +447,14 @@ def column_needs(business_dir: Path, business: Business) -> dict:
             }[measure]
             if measure in ("amount", "amount_mean"):
                 amounts.add(activity)
+    # a lifetime count, active-day or date reads the activity's daily count
+    counts |= {
+        a
+        for a, kind in lifetime
+        if a != "any" and kind not in ("amount", "quantity", "latest_amount", "latest_at")
+    }
     return {
         "lifetime": sorted([list(need) for need in lifetime]),
         "amounts": sorted(amounts - set(revenue)),
+        "counts": sorted(counts),
     }

@@ -92,7 +92,7 @@ def dbt_environment(settings: Settings) -> dict[str, str]:
     return {
         **settings.dbt_env(),
         "SCORELINE_DECLARATIONS": declarations_for_dbt(
-            business, specs, column_needs(settings.business_dir, business)
+            business, specs, column_needs(settings.business_dir, business, specs)
         ),
     }
 

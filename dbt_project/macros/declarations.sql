@@ -3,12 +3,12 @@
     executing: at parse time nothing here is known, and models render an empty shape.
     Keys: customer_attributes, activities (each with revenue, amount, quantity, ends_contract,
     updates, carries_amount), activity_attributes, ending_activity, labels, and needs (what the
-    declared feature versions read: lifetime aggregates, non-revenue amounts). -#}
+    declared feature versions and labels read: lifetime aggregates, non-revenue amounts, counts). -#}
 {% macro declarations() %}
     {%- set empty = {
         'business': none, 'customer_attributes': {}, 'activities': {}, 'activity_attributes': {},
         'ending_activity': none, 'labels': {},
-        'needs': {'lifetime': [], 'amounts': []}} -%}
+        'needs': {'lifetime': [], 'amounts': [], 'counts': []}} -%}
     {%- if not execute -%}
         {{ return(empty) }}
     {%- endif -%}

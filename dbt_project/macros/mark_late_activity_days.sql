@@ -12,7 +12,7 @@
     {%- if found == 0 -%}
         {{ return('select 1') }}
     {%- endif -%}
-    {%- set names = declarations().activities.keys() | list | sort -%}
+    {%- set names = declarations().activities.keys() | select('in', declarations().needs.counts) | list | sort -%}
     {%- set bits -%}
         1 {%- for name in names %} | (case when earlier.{{ name }}_count > 0 then {{ activity_bit(name) }} else 0 end){% endfor %}
     {%- endset -%}

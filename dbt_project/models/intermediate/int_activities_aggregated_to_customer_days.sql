@@ -1,6 +1,6 @@
 {#- One row per customer per activity date per load day: counts, amounts and quantities of clean
-    activities, per declared activity and in total (revenue is the revenue activities' amounts,
-    see revenue_of). Incremental on the load day: a night
+    activities, in total and per declared activity that a feature or a label reads
+    (declarations().needs; revenue is the revenue activities' amounts, see revenue_of). Incremental on the load day: a night
     aggregates only the new day folder, so its cost does not grow with history. Late activities
     (arriving in a later folder) add a row for their own activity date; readers sum rows, and
     count active days with is_new_active_day (earlier_activity_bits, set by the post-hook). -#}
@@ -42,7 +42,10 @@ customer_days as (
             -- numerics
             cast(count(*) as integer) as activity_count,
             {%- for name, activity in vocabulary.activities.items() %}
+            {#- a count when a feature or a label reads it (each costs a full build ~2 s) #}
+            {%- if name in vocabulary.needs.counts %}
             cast(count(*) filter (where activity = '{{ name }}') as integer) as {{ name }}_count,
+            {%- endif %}
             {#- revenue always; another amount when a declared feature reads it (each sum
                 costs a full build ~2 s) #}
             {%- if activity.revenue or name in vocabulary.needs.amounts %}

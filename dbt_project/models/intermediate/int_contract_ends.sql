@@ -29,7 +29,7 @@ contract_ends as (
         {%- if ending %}
         min({{ ending }}_first_at) as ended_at
     from customer_days
-    where {{ ending }}_count > 0
+    where {{ ending }}_first_at is not null
     group by customer_id, loaded_date
         {%- else %}
         cast(null as {{ dbt.type_timestamp() }}) as ended_at

@@ -17,7 +17,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from ml.config import Settings
-from ml.publish import published_glob
+from ml.scoring.publish import published_glob
 
 APP = str(Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py")
 PAGES = ["overview", "at_risk", "segments", "model_health", "drift", "data_quality",

@@ -31,12 +31,12 @@ import pandas as pd  # noqa: E402
 from sklearn.metrics import average_precision_score, roc_auc_score, roc_curve  # noqa: E402
 
 from bench.bgnbd import calibration_summary, fit_bgnbd  # noqa: E402
-from ml import registry  # noqa: E402
 from ml.config import PROJECT_DIR, Settings  # noqa: E402
-from ml.score import score  # noqa: E402
-from ml.specs import load_specs  # noqa: E402
-from ml.train import train_and_register  # noqa: E402
-from ml.warehouse import build_warehouse, run_dbt  # noqa: E402
+from ml.scoring.score import score  # noqa: E402
+from ml.training import registry  # noqa: E402
+from ml.training.specs import load_specs  # noqa: E402
+from ml.training.train import train_and_register  # noqa: E402
+from ml.warehouse.dbt_runner import build_warehouse, run_dbt  # noqa: E402
 
 BUSINESS = PROJECT_DIR / "businesses" / "cdnow"
 CUTOFF = date(1997, 10, 1)

@@ -13,12 +13,12 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from ml import registry
 from ml.config import Settings
-from ml.publish import publish_predictions
-from ml.score import predict, read_scoring_input
-from ml.specs import load_specs
-from ml.train import train_and_register
+from ml.scoring.publish import publish_predictions
+from ml.scoring.score import predict, read_scoring_input
+from ml.training import registry
+from ml.training.specs import load_specs
+from ml.training.train import train_and_register
 
 
 def main() -> None:

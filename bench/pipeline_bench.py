@@ -25,13 +25,13 @@ import dagster as dg
 
 from bench.warehouse_bench import training_sample_pct
 from ml.config import Settings
-from ml.generate import generate
-from ml.publish import read_published
-from ml.specs import load_specs
-from ml.train import train_and_register
-from ml.warehouse import build_warehouse
-from orchestration.definitions import build_definitions
-from orchestration.runner import date_range, ensure_champions, run_nights
+from ml.ingest.generate import generate
+from ml.scoring.publish import read_published
+from ml.training.specs import load_specs
+from ml.training.train import train_and_register
+from ml.warehouse.dbt_runner import build_warehouse
+from orchestration.defs.definitions import build_definitions
+from orchestration.lib.runner import date_range, ensure_champions, run_nights
 
 # Dagster's daily partitions end tomorrow: the history must end before today.
 START = date(2025, 11, 1)

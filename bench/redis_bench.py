@@ -20,9 +20,9 @@ import pandas as pd
 import pyarrow as pa
 import redis
 
-from ml.publish import SCHEMA
-from ml.redis_export import export_high_risk, live_key, meta_key
-from ml.risk_lookup import RiskLookup
+from ml.scoring.publish import SCHEMA
+from ml.serving.redis_export import export_high_risk, live_key, meta_key
+from ml.serving.risk_lookup import RiskLookup
 
 
 def synthetic_rows(count: int, seed: int = 1) -> pa.Table:

@@ -26,8 +26,8 @@ from pathlib import Path
 import duckdb
 
 from ml.config import Settings
-from ml.generate import generate
-from ml.warehouse import DbtRun, build_warehouse
+from ml.ingest.generate import generate
+from ml.warehouse.dbt_runner import DbtRun, build_warehouse
 
 START = date(2026, 1, 1)
 # The targets, for 1M customers x 365 days except the ratio, which holds at any scale.

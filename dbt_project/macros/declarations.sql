@@ -1,5 +1,5 @@
 {#- The business vocabulary and every spec's label, as Scoreline's runners pass them
-    (SCORELINE_DECLARATIONS, JSON; see ml.business.declarations_for_dbt). Read only while
+    (SCORELINE_DECLARATIONS, JSON; see ml.ingest.business.declarations_for_dbt). Read only while
     executing: at parse time nothing here is known, and models render an empty shape.
     Keys: customer_attributes, activities (each with revenue, amount, quantity, ends_contract,
     updates, carries_amount), activity_attributes, ending_activity, labels, and needs (what the

@@ -1,6 +1,6 @@
 {#- The one definition of every label kind, for any spine with (customer_id, as_of_date) in the
     warehouse's id type: the training spine, or the published score dates whose realized
-    performance is measured. `label` is a spec's label declaration (ml/specs.py: kind,
+    performance is measured. `label` is a spec's label declaration (ml/training/specs.py: kind,
     horizon_days, activity, activities). One row per spine row whose label window
     [as-of date, as-of date + horizon) has fully passed the score date, so no label is unripe:
       contractual_churn  1 when the customer's contract ends in the window

@@ -6,7 +6,7 @@
     where it is read. Returns [{column, kind, activity, type}] (type for sums: bigint or double),
     kind one of sum, active_days, first_date, last_date, previous_date, latest_amount,
     latest_at, latest_timestamp. Only the ones some declared feature version reads
-    (declarations().needs.lifetime, from ml.feature_families.column_needs): each one costs a
+    (declarations().needs.lifetime, from ml.warehouse.feature_families.column_needs): each one costs a
     full build a pass over all history. -#}
 {% macro lifetime_measures() %}
     {%- set needed = [] %}

@@ -1,6 +1,6 @@
 {#- The as-of date of this run: the `score_date` setting, else the day after the newest raw day of
     any table (a folder holding any table's file). Scoreline's runners always pass the date they
-    resolved with the same rule (ml.raw_contract.default_score_date); the fallback serves dbt run
+    resolved with the same rule (ml.ingest.raw_contract.default_score_date); the fallback serves dbt run
     by hand. -#}
 {% macro score_date() %}
     {%- if run_setting('score_date') -%}

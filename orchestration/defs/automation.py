@@ -4,12 +4,12 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from ml import registry
-from ml.publish import read_published
-from ml.retraining import retraining_reasons
-from ml.specs import ModelSpec
+from ml.monitoring.retraining import retraining_reasons
+from ml.scoring.publish import read_published
+from ml.training import registry
+from ml.training.specs import ModelSpec
 from orchestration.defs.dbt_models import TRAINING_LABELS, asset_key_for_relation
-from orchestration.resources import MlflowResource, WarehouseResource
+from orchestration.lib.resources import MlflowResource, WarehouseResource
 
 NIGHTLY_JOB = "nightly_job"
 WAREHOUSE_JOB = "warehouse_job"

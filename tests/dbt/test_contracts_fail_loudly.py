@@ -8,7 +8,7 @@ from dataclasses import replace
 import duckdb
 import pytest
 
-from ml.warehouse import DbtError, run_dbt
+from ml.warehouse.dbt_runner import DbtError, run_dbt
 from tests.conftest import SCORE_DATE
 
 

@@ -16,11 +16,11 @@ import duckdb
 import pandas as pd
 import pytest
 
-from ml.business import load_business
-from ml.feature_families import regenerate
-from ml.specs import load_specs
-from ml.training_set import TrainingSetError, load_training_set
-from ml.warehouse import DbtError, build_warehouse, run_dbt
+from ml.ingest.business import load_business
+from ml.training.specs import load_specs
+from ml.training.training_set import TrainingSetError, load_training_set
+from ml.warehouse.dbt_runner import DbtError, build_warehouse, run_dbt
+from ml.warehouse.feature_families import regenerate
 from tests.conftest import query, settings_under
 
 SCORE_DATE = date(2026, 4, 1)

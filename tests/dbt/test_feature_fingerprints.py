@@ -7,13 +7,13 @@ import json
 
 import pytest
 
-from ml.feature_fingerprints import (
+from ml.warehouse.dbt_runner import run_dbt
+from ml.warehouse.feature_fingerprints import (
     FINGERPRINTS_FILE,
     changed_versions,
     compute_fingerprints,
     read_fingerprints,
 )
-from ml.warehouse import run_dbt
 
 
 @pytest.fixture(scope="module")

@@ -11,10 +11,10 @@ import pandas as pd
 import pandas.testing as pdt
 import pytest
 
-from ml.score import read_scoring_input
-from ml.specs import load_specs
-from ml.training_set import load_training_set
-from ml.warehouse import build_warehouse
+from ml.scoring.score import read_scoring_input
+from ml.training.specs import load_specs
+from ml.training.training_set import load_training_set
+from ml.warehouse.dbt_runner import build_warehouse
 from tests.conftest import SCORE_DATE, query
 
 AS_OF = date(2026, 2, 28)  # a training as-of date (first day + 30, + 4 weeks)

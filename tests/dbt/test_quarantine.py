@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from ml.warehouse import build_warehouse
+from ml.warehouse.dbt_runner import build_warehouse
 from tests.conftest import SCORE_DATE, copy_built_warehouse, query, settings_under
 
 BAD_DAY = SCORE_DATE  # one day after the generated history

@@ -8,9 +8,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from ml.business import load_business
-from ml.raw_contract import RawContractError, check_raw_files, default_score_date
-from ml.warehouse import build_warehouse
+from ml.ingest.business import load_business
+from ml.ingest.raw_contract import RawContractError, check_raw_files, default_score_date
+from ml.warehouse.dbt_runner import build_warehouse
 from tests.conftest import query
 
 

@@ -6,9 +6,9 @@ import json
 
 import duckdb
 
-from ml.score import read_scoring_input
-from ml.specs import load_specs
-from ml.warehouse import run_dbt
+from ml.scoring.score import read_scoring_input
+from ml.training.specs import load_specs
+from ml.warehouse.dbt_runner import run_dbt
 from tests.conftest import SCORE_DATE, query
 
 

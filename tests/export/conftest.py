@@ -7,7 +7,7 @@ import uuid
 import pytest
 import redis
 
-from ml.redis_export import live_key, meta_key, staging_index_key
+from ml.serving.redis_export import live_key, meta_key, staging_index_key
 
 
 @pytest.fixture

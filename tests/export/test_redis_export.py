@@ -12,8 +12,8 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from ml.publish import SCHEMA
-from ml.redis_export import (
+from ml.scoring.publish import SCHEMA
+from ml.serving.redis_export import (
     RedisExportError,
     export_high_risk,
     export_metadata,
@@ -21,7 +21,7 @@ from ml.redis_export import (
     live_key,
     staging_index_key,
 )
-from ml.risk_lookup import RiskLookup
+from ml.serving.risk_lookup import RiskLookup
 
 DAY1, DAY2 = date(2026, 6, 1), date(2026, 6, 2)
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from ml.config import Settings
-from ml.generate import generate
-from ml.warehouse import build_warehouse
+from ml.ingest.generate import generate
+from ml.warehouse.dbt_runner import build_warehouse
 from tests.conftest import settings_under
 
 START = date(2026, 1, 1)

@@ -9,11 +9,11 @@ import duckdb
 import pandas as pd
 import pytest
 
-from ml.publish import predictions_glob, publish_predictions
-from ml.registry import RegistryError
-from ml.score import ScoringInputError, score
-from ml.specs import load_specs
-from ml.train import train_and_register
+from ml.scoring.publish import predictions_glob, publish_predictions
+from ml.scoring.score import ScoringInputError, score
+from ml.training.registry import RegistryError
+from ml.training.specs import load_specs
+from ml.training.train import train_and_register
 from tests.model.conftest import SCORE_DATE, with_own_store
 
 SPECS = load_specs()

@@ -15,12 +15,12 @@ import pytest
 import redis
 
 from ml.config import Settings
-from ml.generate import DriftScenario, generate
-from ml.redis_export import live_key, meta_key
-from ml.specs import load_specs
-from orchestration.definitions import build_definitions
+from ml.ingest.generate import DriftScenario, generate
+from ml.serving.redis_export import live_key, meta_key
+from ml.training.specs import load_specs
 from orchestration.defs.automation import WAREHOUSE_JOB
-from orchestration.runner import date_range, ensure_champions, run_job, run_nights, train_all
+from orchestration.defs.definitions import build_definitions
+from orchestration.lib.runner import date_range, ensure_champions, run_job, run_nights, train_all
 from tests.conftest import settings_under
 
 START = date(2026, 1, 1)

@@ -11,13 +11,13 @@ import duckdb
 import pandas as pd
 import pytest
 
-from ml.publish import published_path, read_published
-from ml.redis_export import export_metadata, live_key
-from ml.risk_lookup import RiskLookup
-from orchestration.definitions import build_definitions
+from ml.scoring.publish import published_path, read_published
+from ml.serving.redis_export import export_metadata, live_key
+from ml.serving.risk_lookup import RiskLookup
 from orchestration.defs.automation import NIGHTLY_JOB
-from orchestration.resources import MlflowResource, WarehouseResource
-from orchestration.runner import JobFailed, run_job, run_nights
+from orchestration.defs.definitions import build_definitions
+from orchestration.lib.resources import MlflowResource, WarehouseResource
+from orchestration.lib.runner import JobFailed, run_job, run_nights
 from tests.pipeline.fixtures import CLEAN_DATES, DRIFT_DATE, SPECS
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from ml.business import Business, BusinessError, load_business
 from ml.config import PROJECT_DIR
-from ml.feature_families import FamilyError, expand_families, properties_files, regenerate
-from ml.specs import load_specs
+from ml.ingest.business import Business, BusinessError, load_business
+from ml.training.specs import load_specs
+from ml.warehouse.feature_families import FamilyError, expand_families, properties_files, regenerate
 
 SUBSCRIPTION = PROJECT_DIR / "businesses" / "subscription"
 SHOP = Business(

@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 
 from bench.bgnbd import calibration_summary, fit_bgnbd
-from ml.business import load_business
 from ml.config import PROJECT_DIR
-from ml.raw_contract import check_raw_files, default_score_date
+from ml.ingest.business import load_business
+from ml.ingest.raw_contract import check_raw_files, default_score_date
 
 CDNOW = PROJECT_DIR / "businesses" / "cdnow"
 

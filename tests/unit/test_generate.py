@@ -7,7 +7,7 @@ from datetime import date
 import duckdb
 import pytest
 
-from ml.generate import DriftScenario, generate
+from ml.ingest.generate import DriftScenario, generate
 
 
 def _digest(raw):

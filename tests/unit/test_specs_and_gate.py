@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from ml.business import Business, load_business
 from ml.config import PROJECT_DIR
-from ml.evaluate import promotion_decision
-from ml.model import readable
-from ml.specs import PromotionRule, SpecError, load_spec, load_specs
+from ml.ingest.business import Business, load_business
+from ml.training.evaluate import promotion_decision
+from ml.training.model import readable
+from ml.training.specs import PromotionRule, SpecError, load_spec, load_specs
 
 CHURN = load_specs()["churn"]
 

@@ -56,6 +56,16 @@ def published_files(settings: Settings, table: str) -> list[Path]:
     return sorted(settings.published_dir.glob(f"{table}/*/*/{table}.parquet"))
 
 
+def published_dates(settings: Settings, table: str, model_name: str) -> list[date]:
+    """The score dates published for a model, oldest first (typed, not path strings)."""
+    folder = settings.published_dir / table / f"model={model_name}"
+    return sorted(
+        date.fromisoformat(part.name.removeprefix("score_date="))
+        for part in folder.glob("score_date=*")
+        if (part / f"{table}.parquet").exists()
+    )
+
+
 def prediction_path(settings: Settings, model_name: str, score_date: date) -> Path:
     return published_path(settings, "predictions", model_name, score_date)
 
@@ -122,9 +132,10 @@ def read_published(settings: Settings, table: str, model_name: str | None = None
     where = "where model_name = $model" if model_name else ""
     with duckdb.connect() as con:
         return con.execute(
-            f"select * from read_parquet('{published_glob(settings, table)}', "
-            f"hive_partitioning = false, union_by_name = true) {where} order by score_date",
-            {"model": model_name} if model_name else {},
+            "select * from read_parquet($files, hive_partitioning = false, "
+            f"union_by_name = true) {where} order by score_date",
+            {"files": published_glob(settings, table)}
+            | ({"model": model_name} if model_name else {}),
         ).df()
 
 

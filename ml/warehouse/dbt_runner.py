@@ -20,11 +20,11 @@ from pathlib import Path
 
 import duckdb
 
-from ml.business import declarations_for_dbt, load_business
 from ml.config import Settings
-from ml.feature_families import column_needs
-from ml.raw_contract import RawContractError, check_raw_files, default_score_date
-from ml.specs import ModelSpec, load_specs
+from ml.ingest.business import declarations_for_dbt, load_business
+from ml.ingest.raw_contract import RawContractError, check_raw_files, default_score_date
+from ml.training.specs import ModelSpec, load_specs
+from ml.warehouse.feature_families import column_needs
 
 
 class DbtError(RuntimeError):

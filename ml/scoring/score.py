@@ -10,11 +10,11 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from ml import registry
 from ml.config import Settings
-from ml.registry import CHALLENGER, CHAMPION, LoadedModel, RegistryError
-from ml.specs import ModelSpec
-from ml.warehouse import connect_read_only
+from ml.training import registry
+from ml.training.registry import CHALLENGER, CHAMPION, LoadedModel, RegistryError
+from ml.training.specs import ModelSpec
+from ml.warehouse.dbt_runner import connect_read_only
 
 log = logging.getLogger(__name__)
 

@@ -2,11 +2,11 @@
 
 A business folder (SCORELINE_BUSINESS_DIR, default `businesses/subscription`) holds
     business.yml                what customers and activities exist and what each carries
-    specs/<model>.yaml          the model specs (ml.specs)
+    specs/<model>.yaml          the model specs (ml.training.specs)
     models/                     its dbt models: the feature versions (a dbt model path)
     feature_fingerprints.json   its released feature versions
 
-The vocabulary drives the raw input contract (ml.raw_contract), the staging checks, the
+The vocabulary drives the raw input contract (ml.ingest.raw_contract), the staging checks, the
 per-activity columns of daily activity and lifetime aggregates, the declared feature families
 and the label kinds. dbt reads it, with the specs' label declarations, as JSON in
 SCORELINE_DECLARATIONS (see `declarations_for_dbt`), which the dbt runners set.
@@ -167,7 +167,7 @@ def _describe(error: ValidationError) -> str:
 
 def declarations_for_dbt(business: Business, specs: dict, needs: dict | None = None) -> str:
     """What dbt's `declarations()` macro reads: the vocabulary, each spec's label and what the
-    declared feature versions read (ml.feature_families.column_needs), as JSON.
+    declared feature versions read (ml.warehouse.feature_families.column_needs), as JSON.
 
     Passed as an environment variable read only while dbt executes, so changing a spec never
     forces dbt to re-parse the project.

@@ -16,9 +16,9 @@ import duckdb
 import redis
 from pydantic import Field
 
-from ml import redis_export
 from ml.config import Settings
-from ml.warehouse import (
+from ml.serving import redis_export
+from ml.warehouse.dbt_runner import (
     connect_read_only,
     dbt_environment,
     run_settings_env,
@@ -45,7 +45,8 @@ class WarehouseResource(dg.ConfigurableResource):
     @contextmanager
     def dbt_environment(self, run_settings: dict[str, object] | None = None):
         """The variables dbt's profile and sources read, and this run's settings (score date,
-        reload, tests scope; see ml.warehouse.RUN_SETTINGS), set for the dbt subprocess."""
+        reload, tests scope; see ml.warehouse.dbt_runner.RUN_SETTINGS), set for the dbt
+        subprocess."""
         # dagster-dbt puts each invocation in its own folder under DBT_TARGET_PATH.
         values: dict[str, str | None] = {
             **dbt_environment(self.settings()),

@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 
 FINGERPRINTS_FILE = "feature_fingerprints.json"  # in the business folder
-# The recipe keys of a declared version's column meta (ml/feature_families.py): its logic.
+# The recipe keys of a declared version's column meta (ml/warehouse/feature_families.py): its logic.
 RECIPE_KEYS = ("family", "activity", "measure", "window_days", "attribute", "updated_by")
 FEATURE_PATH_PREFIX = "features/"
 PROJECT = "scoreline"

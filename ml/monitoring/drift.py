@@ -27,7 +27,7 @@ from evidently import DataDefinition, Dataset, Report
 from evidently.metrics import ValueDrift
 from evidently.presets import DataDriftPreset
 
-from ml.specs import ModelSpec
+from ml.training.specs import ModelSpec
 
 SCORE = "score"
 

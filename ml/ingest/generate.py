@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 import pyarrow as pa
@@ -256,6 +257,7 @@ def generate(
     drifts: Sequence[DriftScenario] = (),
     malformed_share: float = 0.0,
     progress: bool = True,
+    progress_file: IO[str] | None = None,
 ) -> GenerationSummary:
     """Write `days` day folders of synthetic raw data under `out_dir`.
 
@@ -268,6 +270,7 @@ def generate(
         drifts: Business changes switched on from a date (see `DriftScenario`).
         malformed_share: Share of each day's events replaced by each malformed kind (demo only).
         progress: Show a progress bar.
+        progress_file: Where the bar goes (default: stderr).
 
     Returns:
         Row counts written.
@@ -278,7 +281,10 @@ def generate(
     price_from = start_idx_of.get("price_increase")
     next_activity_id = 1
     totals = dict(activities=0, cancellations=0, malformed=0)
-    for t in tqdm(range(days), desc="generating days", unit="day", disable=not progress):
+    days_bar = tqdm(
+        range(days), desc="generating days", unit="day", disable=not progress, file=progress_file
+    )
+    for t in days_bar:
         day = start + timedelta(days=t)
         day_dir = Path(out_dir) / f"day={day.isoformat()}"
         new_ids = np.flatnonzero(pop["signup_idx"] == t if t else pop["signup_idx"] <= 0)

@@ -11,12 +11,12 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from ml import registry
 from ml.config import Settings
-from ml.evaluate import classification_metrics
-from ml.publish import publish_table, published_glob
-from ml.specs import ModelSpec
-from ml.warehouse import connect_read_only, run_dbt
+from ml.scoring.publish import publish_table, published_glob
+from ml.training import registry
+from ml.training.evaluate import classification_metrics
+from ml.training.specs import ModelSpec
+from ml.warehouse.dbt_runner import connect_read_only, run_dbt
 
 HISTORY = "performance_history"
 

@@ -11,9 +11,6 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-# How far the high-risk share may move from the previous score date before someone looks.
-MAX_HIGH_RISK_SHARE_CHANGE = 0.05
-
 REQUIRED_FIELDS = ["customer_id", "score_date", "score", "risk_band", "model_version"]
 
 
@@ -36,6 +33,7 @@ def check_predictions(
     active_customers: int,
     threshold: float,
     previous_high_risk_share: float | None,
+    max_high_risk_share_change: float,
 ) -> list[CheckOutcome]:
     """Row count vs active customers, score range, missing values, high-risk share change.
 
@@ -44,6 +42,7 @@ def check_predictions(
         active_customers: Rows in that date's scoring input.
         threshold: The spec's high-risk threshold.
         previous_high_risk_share: The previous published date's share (None: first date).
+        max_high_risk_share_change: How far the share may move before someone looks (spec).
     """
     champion = predictions[~predictions.is_shadow.astype(bool)]
     out_of_range = int((~predictions.score.between(0, 1)).sum())
@@ -74,7 +73,7 @@ def check_predictions(
         ),
         CheckOutcome(
             "high_risk_share_close_to_previous_day",
-            change is None or abs(change) <= MAX_HIGH_RISK_SHARE_CHANGE,
+            change is None or abs(change) <= max_high_risk_share_change,
             False,
             f"high-risk share {share:.2%}"
             + ("" if change is None else f", {change:+.2%} vs the previous score date"),

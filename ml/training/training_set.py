@@ -13,7 +13,7 @@ from datetime import date, timedelta
 import duckdb
 import pandas as pd
 
-from ml.specs import ModelSpec
+from ml.training.specs import ModelSpec
 
 LABELS = "training_labels"
 TRAINING_SPINE = "int_customer_dates_training_spine"

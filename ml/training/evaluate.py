@@ -18,7 +18,7 @@ from sklearn.metrics import (  # noqa: E402
     roc_auc_score,
 )
 
-from ml.specs import PromotionRule  # noqa: E402
+from ml.training.specs import PromotionRule  # noqa: E402
 
 MIN_SEGMENT_ROWS = 200
 MIN_SEGMENT_POSITIVES = 10

@@ -1,4 +1,4 @@
-"""Scoreline's Dagster Definitions: `dagster dev -m orchestration.definitions`.
+"""Scoreline's Dagster Definitions: `dagster dev -m orchestration.defs.definitions`.
 
 Steps run in one process, one after another: DuckDB allows a single writing process, and the
 dbt steps and the readers of the warehouse must not contend for it.
@@ -9,12 +9,12 @@ from __future__ import annotations
 import dagster as dg
 
 from ml.config import Settings
-from ml.specs import load_specs
+from ml.training.specs import load_specs
 from orchestration.defs.automation import jobs, retraining_sensor, schedules
 from orchestration.defs.dbt_models import dbt_definitions
 from orchestration.defs.model_assets import model_assets, realized_performance_asset
 from orchestration.defs.partitions import daily_partitions
-from orchestration.resources import MlflowResource, RedisResource, WarehouseResource
+from orchestration.lib.resources import MlflowResource, RedisResource, WarehouseResource
 
 
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:

@@ -10,7 +10,7 @@ from datetime import datetime
 
 import pandas as pd
 
-from ml.specs import ModelSpec
+from ml.training.specs import ModelSpec
 
 
 def retraining_reasons(

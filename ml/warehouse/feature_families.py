@@ -24,7 +24,7 @@ from pathlib import Path
 
 import yaml
 
-from ml.business import Business
+from ml.ingest.business import Business
 
 WINDOWED_MEASURES = ("count", "active_days", "amount", "quantity", "revenue")
 LIFETIME_MEASURES = (

@@ -34,6 +34,8 @@ class Settings:
     redis_url: str | None
     training_sample_pct: int
     first_score_date: date
+    # Hour (UTC) of the nightly schedule: after the day folder of the day before has landed.
+    nightly_hour_utc: int = 2
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -65,12 +67,23 @@ class Settings:
             first_score_date=date.fromisoformat(
                 env.get("SCORELINE_FIRST_SCORE_DATE", "2026-01-01")
             ),
+            nightly_hour_utc=int(env.get("SCORELINE_NIGHTLY_HOUR_UTC", "2")),
         )
 
     @property
     def redis_embedded_db(self) -> Path:
         """The embedded Redis server's data file (used when REDIS_URL is unset)."""
         return self.data_dir / "redis" / "scoreline.rdb"
+
+    @property
+    def logs_dir(self) -> Path:
+        """Where `scoreline` writes the full dbt and Dagster logs of each command."""
+        return self.data_dir / "logs"
+
+    @property
+    def audit_db(self) -> Path:
+        """The append-only record of every alias move (SQLite; see ml.training.audit)."""
+        return self.data_dir / "registry" / "alias_moves.sqlite"
 
     @property
     def specs_dir(self) -> Path:
@@ -81,7 +94,7 @@ class Settings:
         """The business folder as dbt's model path: relative to the project. dbt writes a
         compiled test to <target>/compiled/<project>/<yml path>/<test>.sql, so an absolute yml
         path (a business outside the project) would be written over; such a folder is reached
-        through a link under .scoreline/ (see ml.warehouse.dbt_environment)."""
+        through a link under .scoreline/ (see ml.warehouse.dbt_runner.dbt_environment)."""
         if self.business_dir.is_relative_to(self.project_dir):
             return str(self.business_dir.relative_to(self.project_dir))
         return str(self.business_link.relative_to(self.project_dir))

@@ -1,120 +1,452 @@
-"""`scoreline-pipeline`: run Scoreline's Dagster jobs from a terminal (demo, nightly, backfill).
+"""`scoreline`: the one front door. Builds, training, scoring, backfills and the demo run as
+Dagster jobs in this process, against the instance in DAGSTER_HOME (default <data dir>/dagster),
+so every run shows in the UI (`scoreline dev`) with its materializations and check results, and
+nothing is published without the blocking checks. Alias moves go through the registry.
 
-Runs execute in this process against the Dagster instance in DAGSTER_HOME (default
-<data dir>/dagster), so `make dev` shows them in the UI afterwards with their materializations,
-check results and logs.
+Quiet by default: a progress bar per night and one line per step; dbt's and Dagster's own logs
+go to a file under <data dir>/logs whose path is printed (`--verbose` shows them instead).
 """
 
 from __future__ import annotations
 
-import argparse
+import json
+import os
+import shlex
+import subprocess
 import sys
 import warnings
-from datetime import date
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
+from typing import Annotated
 
-import dagster as dg
+import typer
 
-from ml.cli import DEMO_CUSTOMERS, DEMO_DAYS, DEMO_DRIFT, DEMO_NIGHTS, DEMO_START, _date
 from ml.config import Settings
-from ml.generate import DriftScenario, generate
-from ml.raw_contract import RawContractError, default_score_date
-from ml.redis_export import export_metadata, live_key
-from ml.specs import load_specs
-from orchestration.defs.automation import NIGHTLY_JOB, WAREHOUSE_JOB
-from orchestration.runner import (
-    JobFailed,
-    date_range,
-    ensure_champions,
-    instance_for,
-    run_job,
-    run_nights,
-    train_all,
+from ml.ingest.business import BusinessError, load_business
+from ml.ingest.generate import DriftScenario, generate
+from ml.ingest.raw_contract import RawContractError, check_raw_files, default_score_date
+from ml.training.registry import RegistryError
+from ml.training.specs import ModelSpec, SpecError, load_specs
+from ml.training.training_set import TrainingSetError
+from ml.warehouse.dbt_runner import DbtError, dbt_environment, run_dbt
+from ml.warehouse.feature_families import FamilyError
+from orchestration.lib.terminal import Terminal, terminal
+
+DEMO_CUSTOMERS = 50_000
+DEMO_DAYS = 180
+DEMO_START = date(2026, 1, 1)
+DEMO_DRIFT = "price_increase@2026-06-01"
+# The demo trains on history before the rise, then runs these nights through Dagster: four
+# clean ones and two that see the rise (raw day 2026-06-01 first shows in score date 06-02).
+DEMO_NIGHTS = (date(2026, 5, 29), date(2026, 6, 3))
+
+# Errors that mean "the input or the state is not right": printed as one line, exit 1.
+EXPECTED_ERRORS = (
+    BusinessError,
+    FamilyError,
+    RawContractError,
+    DbtError,
+    SpecError,
+    TrainingSetError,
+    RegistryError,
+)
+
+app = typer.Typer(
+    name="scoreline",
+    help="Batch customer scoring: dbt features on DuckDB, LightGBM in MLflow, nightly Dagster "
+    "jobs that score, check, publish and export to Redis. Paths come from SCORELINE_DATA_DIR "
+    "(default ./data) and friends: docs/configuration.md.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 
 
-def _definitions(settings: Settings):
-    from orchestration.definitions import build_definitions
+@dataclass
+class State:
+    settings: Settings
+    verbose: bool
 
-    print("loading the Dagster definitions (parses the dbt project when it changed)...")
-    return build_definitions(settings)
+
+def _state(ctx: typer.Context) -> State:
+    return ctx.obj
+
+
+@app.callback()
+def _main(
+    ctx: typer.Context,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="show dbt's and Dagster's logs")
+    ] = False,
+) -> None:
+    # Dagster flags beta parameters on every definition load; they are noise to an operator.
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    ctx.obj = State(Settings.from_env(), verbose)
+
+
+DateOption = Annotated[
+    datetime | None, typer.Option(formats=["%Y-%m-%d"], help="YYYY-MM-DD", show_default=False)
+]
+SpecNames = Annotated[
+    list[str] | None, typer.Argument(help="spec names (default: every spec)", show_default=False)
+]
+Who = Annotated[str, typer.Option(help="recorded as who moved the alias")]
+Why = Annotated[str, typer.Option("--reason", help="why (kept in the audit)")]
+
+
+def _day(value: datetime | None) -> date | None:
+    """The one place a command-line date becomes a `date`."""
+    return value.date() if value else None
+
+
+def _specs(settings: Settings, names: list[str] | None) -> list[ModelSpec]:
+    specs = load_specs(settings.business_dir)
+    unknown = [name for name in names or [] if name not in specs]
+    if unknown:
+        raise SpecError(f"unknown model spec(s) {unknown}; known: {sorted(specs)}")
+    return [specs[name] for name in names] if names else list(specs.values())
 
 
 def _newest_score_date(settings: Settings) -> date:
-    try:
-        return default_score_date(settings.raw_dir)
-    except RawContractError as exc:
-        raise JobFailed(str(exc)) from exc
+    return default_score_date(settings.raw_dir)
 
 
-def cmd_nightly(args: argparse.Namespace, settings: Settings) -> int:
-    day = args.date or _newest_score_date(settings)
-    defs = _definitions(settings)
-    run_nights(defs, instance_for(settings), [day])
-    print(f"nightly run for {day} succeeded")
-    return 0
+class _Dagster:
+    """The definitions and instance of one command (loaded once, quietly)."""
 
+    def __init__(self, settings: Settings, screen: Terminal) -> None:
+        import dagster as dg
 
-def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
-    if args.end < args.start:
-        raise JobFailed(f"--to {args.end} is before --from {args.start}")
-    defs = _definitions(settings)
-    dates = date_range(args.start, args.end)
-    run_nights(defs, instance_for(settings), dates, job_name=args.job)
-    print(f"{args.job}: {len(dates)} score dates from {args.start} to {args.end} succeeded")
-    return 0
+        from orchestration.defs.definitions import build_definitions
+        from orchestration.lib.runner import instance_for
 
+        warnings.filterwarnings("ignore", category=dg.BetaWarning)
+        screen.say("loading the Dagster definitions (parses the dbt project when it changed)")
+        self.defs = build_definitions(settings)
+        self.instance = instance_for(settings)
+        self.screen = screen
 
-def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
-    names = args.models or list(load_specs(settings.business_dir))
-    train_all(_definitions(settings), instance_for(settings), names)
-    return 0
+    def run(self, job: str, partition: date | None = None, title: str = "", **options) -> None:
+        from orchestration.lib.runner import run_job, step_summaries
 
+        if title:
+            self.screen.say(title)
+        result = run_job(self.defs, job, self.instance, partition, **options)
+        for line in step_summaries(self.instance, result):
+            self.screen.say(line)
 
-def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    first, last = DEMO_NIGHTS
-    if not any(settings.raw_dir.glob("day=*")):
-        print(
-            f"generating demo data: {args.customers:,} customers x {args.days} days, {DEMO_DRIFT}"
+    def nights(self, dates: list[date], job: str) -> None:
+        from orchestration.lib.runner import run_nights, step_summaries
+
+        def summary(day: date, result) -> None:
+            self.screen.say(f"{job} {day}:")
+            for line in step_summaries(self.instance, result):
+                self.screen.say(line)
+
+        run_nights(
+            self.defs, self.instance, dates, job, progress=self.screen.bars, on_night=summary
         )
-        generate(
-            settings.raw_dir, customers=args.customers, days=args.days, start=DEMO_START,
-            drifts=[DriftScenario.parse(DEMO_DRIFT)], malformed_share=0.0005,
+
+
+def _run(ctx: typer.Context, command: str, body: Callable[[Settings, Terminal], None]) -> None:
+    """Run a command body with the quiet terminal; expected errors end as one line, exit 1."""
+    from orchestration.lib.runner import JobFailed
+
+    state = _state(ctx)
+    with terminal(state.settings.logs_dir, command, state.verbose) as screen:
+        if screen.log_path:
+            screen.say(f"logs: {screen.log_path}")
+        try:
+            body(state.settings, screen)
+        except (*EXPECTED_ERRORS, JobFailed) as exc:
+            screen.warn(f"error: {exc}")
+            if screen.log_path:
+                screen.warn(f"full logs: {screen.log_path}")
+            raise typer.Exit(1) from exc
+
+
+# --- raw data -------------------------------------------------------------------------------
+
+
+@app.command("generate")
+def generate_command(
+    ctx: typer.Context,
+    customers: Annotated[int, typer.Option(help="customers in total")] = DEMO_CUSTOMERS,
+    days: Annotated[int, typer.Option(help="number of days to write")] = DEMO_DAYS,
+    start: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help=f"first day (default {DEMO_START})"),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="random seed")] = 7,
+    drift: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="KIND@DATE",
+            help="switch on a drift scenario from DATE: price_increase or new_channel (repeatable)",
+        ),
+    ] = None,
+    malformed_share: Annotated[
+        float, typer.Option(help="share of activities replaced by each malformed kind")
+    ] = 0.0,
+    out: Annotated[
+        Path | None, typer.Option(help="output folder (default: SCORELINE_RAW_DIR)")
+    ] = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="replace existing day folders")
+    ] = False,
+) -> None:
+    """Write the synthetic subscription business as day=YYYY-MM-DD/<table>.parquet folders
+    (deterministic per seed)."""
+    try:
+        scenarios = [DriftScenario.parse(text) for text in drift or []]
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--drift") from exc
+
+    def body(settings: Settings, screen: Terminal) -> None:
+        target = out or settings.raw_dir
+        if any(target.glob("day=*")) and not overwrite:
+            raise RawContractError(
+                f"{target} already holds day folders; pass --overwrite to replace them"
+            )
+        if overwrite:
+            for old in target.glob("day=*"):
+                for file in old.iterdir():
+                    file.unlink()
+                old.rmdir()
+        summary = generate(
+            target, customers=customers, days=days, start=_day(start) or DEMO_START, seed=seed,
+            drifts=scenarios, malformed_share=malformed_share, progress_file=screen.bars,
         )  # fmt: skip
-    else:
-        print(f"using raw data already in {settings.raw_dir}")
-    defs = _definitions(settings)
-    instance = instance_for(settings)
-    print(f"1/3 warehouse for score date {first} (all history before it)")
-    run_job(defs, WAREHOUSE_JOB, instance, first)
-    print("2/3 training every model spec on point-in-time training sets")
-    specs = load_specs(settings.business_dir)
-    train_all(defs, instance, list(specs))
-    for promoted in ensure_champions(settings, "scoreline demo", "demo bootstrap"):
-        print(f"   {promoted}: the gate kept it as challenger; the demo promotes it so the "
-              "nightly chain has a champion (production would wait for one)")  # fmt: skip
-    print(f"3/3 nightly runs {first} .. {last}: score, check, drift, publish, Redis")
-    run_nights(defs, instance, date_range(first, last), job_name=NIGHTLY_JOB)
-    _summary(settings, specs)
-    return 0
+        screen.say(
+            f"wrote {summary.days} days to {target}: {summary.customers:,} customers, "
+            f"{summary.activities:,} activities ({summary.cancellations:,} cancellations), "
+            f"{summary.malformed_rows:,} deliberately malformed rows"
+        )
+
+    _run(ctx, "generate", body)
 
 
-def _summary(settings: Settings, specs) -> None:
-    from ml.publish import read_published
-    from orchestration.resources import RedisResource
+@app.command("check-raw")
+def check_raw_command(
+    ctx: typer.Context,
+    since: DateOption = None,
+    until: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="day after the last to check", show_default=False),
+    ] = None,
+) -> None:
+    """Check raw files' columns and types against the contract and the business vocabulary;
+    errors name the file and column."""
+
+    def body(settings: Settings, screen: Terminal) -> None:
+        business = load_business(settings.business_dir)
+        result = check_raw_files(settings.raw_dir, business, since=_day(since), until=_day(until))
+        screen.say(
+            f"raw input contract holds: {result.files_checked} files, "
+            f"days {result.days[0]} to {result.days[-1]}"
+        )
+
+    _run(ctx, "check-raw", body)
+
+
+# --- the Dagster jobs ------------------------------------------------------------------------
+
+
+@app.command("build")
+def build_command(
+    ctx: typer.Context,
+    score_date: DateOption = None,
+    full_refresh: Annotated[
+        bool, typer.Option("--full-refresh", help="rebuild from all history")
+    ] = False,
+    reload_from: DateOption = None,
+) -> None:
+    """Run the warehouse job for a score date: check the new raw days, dbt build the features
+    and their contract tests. Default score date: the day after the newest raw day."""
+
+    def body(settings: Settings, screen: Terminal) -> None:
+        from ml.warehouse.dbt_runner import last_loaded_date, loaded_rows, plan_build
+        from orchestration.defs.automation import WAREHOUSE_JOB
+
+        day = _day(score_date) or _newest_score_date(settings)
+        plan = plan_build(day, last_loaded_date(settings), full_refresh, _day(reload_from))
+        config = {"full_refresh": full_refresh}
+        if reload_from:
+            config["reload_from"] = _day(reload_from).isoformat()
+        dagster = _Dagster(settings, screen)
+        dagster.run(
+            WAREHOUSE_JOB, day, title=f"warehouse for score date {day}",
+            run_config={"ops": {"nightly_dbt_models": {"config": config}}},
+        )  # fmt: skip
+        for table, counts in sorted(loaded_rows(settings, plan.since, day).items()):
+            screen.say(
+                f"  {table}: {counts['raw']:,} raw rows over {counts['days']} day(s), "
+                f"{counts['clean']:,} clean, {counts['rejected']:,} quarantined"
+            )
+        screen.say(f"warehouse built: {settings.warehouse_path}")
+
+    _run(ctx, "build", body)
+
+
+@app.command("train")
+def train_command(ctx: typer.Context, models: SpecNames = None) -> None:
+    """Run each spec's training job: labels and training set, LightGBM in MLflow, the gate.
+    The new version becomes challenger, and champion if it passes the gate."""
+
+    def body(settings: Settings, screen: Terminal) -> None:
+        from orchestration.defs.automation import training_job_name
+
+        dagster = _Dagster(settings, screen)
+        for spec in _specs(settings, models):
+            dagster.run(training_job_name(spec.name), title=f"training {spec.name}")
+
+    _run(ctx, "train", body)
+
+
+@app.command("score")
+def score_command(
+    ctx: typer.Context,
+    models: SpecNames = None,
+    date_: Annotated[
+        datetime | None,
+        typer.Option("--date", formats=["%Y-%m-%d"], help="score date (default: newest built)"),
+    ] = None,
+) -> None:
+    """Score, check, measure drift, publish and export to Redis for a score date the
+    warehouse holds (the model part of the nightly job; the blocking checks still guard it)."""
+
+    def body(settings: Settings, screen: Terminal) -> None:
+        import dagster as dg
+
+        from ml.warehouse.dbt_runner import last_loaded_date
+        from orchestration.defs.automation import NIGHTLY_JOB
+        from orchestration.defs.model_assets import NIGHTLY_MODEL_ASSETS
+
+        loaded = last_loaded_date(settings)
+        if loaded is None:
+            raise RawContractError("the warehouse is empty: run `scoreline build` first")
+        day = _day(date_) or date.fromordinal(loaded.toordinal() + 1)
+        keys = [
+            dg.AssetKey([spec.name, asset])
+            for spec in _specs(settings, models)
+            for asset in NIGHTLY_MODEL_ASSETS
+        ]
+        _Dagster(settings, screen).run(
+            NIGHTLY_JOB, day, title=f"scoring {day}", asset_selection=keys
+        )
+
+    _run(ctx, "score", body)
+
+
+@app.command("nightly")
+def nightly_command(
+    ctx: typer.Context,
+    date_: Annotated[
+        datetime | None,
+        typer.Option(
+            "--date", formats=["%Y-%m-%d"], help="score date (default: newest raw day + 1)"
+        ),
+    ] = None,
+) -> None:
+    """Run the nightly job for one score date: load the new raw day, build features, score,
+    check, measure drift, publish, export to Redis, measure realized performance."""
+
+    def body(settings: Settings, screen: Terminal) -> None:
+        from orchestration.defs.automation import NIGHTLY_JOB
+
+        day = _day(date_) or _newest_score_date(settings)
+        _Dagster(settings, screen).nights([day], NIGHTLY_JOB)
+
+    _run(ctx, "nightly", body)
+
+
+@app.command("backfill")
+def backfill_command(
+    ctx: typer.Context,
+    start: Annotated[datetime, typer.Option("--from", formats=["%Y-%m-%d"], help="first date")],
+    end: Annotated[datetime, typer.Option("--to", formats=["%Y-%m-%d"], help="last date")],
+    job: Annotated[str, typer.Option(help="nightly_job or warehouse_job")] = "nightly_job",
+) -> None:
+    """Run a job for a range of score dates, oldest first (one writer at a time). An older
+    date never replaces a newer Redis export."""
+
+    def body(settings: Settings, screen: Terminal) -> None:
+        from orchestration.defs.automation import NIGHTLY_JOB, WAREHOUSE_JOB
+        from orchestration.lib.runner import JobFailed, date_range
+
+        if job not in (NIGHTLY_JOB, WAREHOUSE_JOB):
+            raise JobFailed(f"--job must be {NIGHTLY_JOB} or {WAREHOUSE_JOB}, not {job!r}")
+        first, last = _day(start), _day(end)
+        if last < first:
+            raise JobFailed(f"--to {last} is before --from {first}")
+        dates = date_range(first, last)
+        _Dagster(settings, screen).nights(dates, job)
+        screen.say(f"{job}: {len(dates)} score dates from {first} to {last} succeeded")
+
+    _run(ctx, "backfill", body)
+
+
+@app.command("demo")
+def demo_command(
+    ctx: typer.Context,
+    customers: Annotated[int, typer.Option(help="customers")] = DEMO_CUSTOMERS,
+    days: Annotated[int, typer.Option(help="days of history")] = DEMO_DAYS,
+) -> None:
+    """Generate demo data (if none), build the warehouse, train every spec, then run the
+    nightly job through the first days of a price rise that the drift reports flag."""
+
+    def body(settings: Settings, screen: Terminal) -> None:
+        from orchestration.defs.automation import NIGHTLY_JOB, WAREHOUSE_JOB, training_job_name
+        from orchestration.lib.runner import date_range, ensure_champions
+
+        first, last = DEMO_NIGHTS
+        if not any(settings.raw_dir.glob("day=*")):
+            screen.say(f"generating demo data: {customers:,} customers x {days} days, {DEMO_DRIFT}")
+            generate(
+                settings.raw_dir, customers=customers, days=days, start=DEMO_START,
+                drifts=[DriftScenario.parse(DEMO_DRIFT)], malformed_share=0.0005,
+                progress_file=screen.bars,
+            )  # fmt: skip
+        else:
+            screen.say(f"using raw data already in {settings.raw_dir}")
+        dagster = _Dagster(settings, screen)
+        dagster.run(WAREHOUSE_JOB, first, title=f"1/3 warehouse for score date {first}")
+        screen.say("2/3 training every model spec on point-in-time training sets")
+        specs = load_specs(settings.business_dir)
+        for name in specs:
+            dagster.run(training_job_name(name))
+        for promoted in ensure_champions(settings, "scoreline demo", "demo bootstrap"):
+            screen.say(
+                f"   {promoted}: the gate kept it as challenger; the demo promotes it so the "
+                "nightly chain has a champion (production would wait for one)"
+            )
+        screen.say(f"3/3 nightly runs {first} .. {last}: score, check, drift, publish, Redis")
+        dagster.nights(date_range(first, last), NIGHTLY_JOB)
+        _demo_summary(settings, specs, screen)
+
+    _run(ctx, "demo", body)
+
+
+def _demo_summary(settings: Settings, specs: dict, screen: Terminal) -> None:
+    from ml.scoring.publish import read_published
+    from ml.serving.redis_export import export_metadata, live_key
+    from orchestration.lib.resources import RedisResource
 
     redis_client = RedisResource(url=settings.redis_url).client(settings)
-    print("\nDemo ready.")
+    screen.say("\nDemo ready.")
     for name in specs:
         drift = read_published(settings, "drift_history", name)
         alarms = [str(d.date()) for d in drift[drift.alarm].score_date]
         meta = export_metadata(redis_client, name)
-        print(
+        screen.say(
             f"  {name}: drift alarms on {', '.join(alarms) or 'no date'}; Redis "
             f"{live_key(name)} holds {meta.get('rows', 0)} high-risk customers "
             f"for {meta.get('score_date', '-')}"
         )
-    print(
+    screen.say(
         f"  predictions:   {settings.published_dir / 'predictions'}\n"
         f"  drift reports: {settings.reports_dir / 'drift'}\n"
         f"  warehouse:     {settings.warehouse_path}\n"
@@ -124,91 +456,233 @@ def _summary(settings: Settings, specs) -> None:
     )
 
 
-def cmd_dev(args: argparse.Namespace, settings: Settings) -> int:
-    import os
+# --- the registry ----------------------------------------------------------------------------
 
+
+@app.command("promote")
+def promote_command(
+    ctx: typer.Context,
+    model: Annotated[str, typer.Argument(help="spec name")],
+    version: Annotated[int, typer.Argument(help="registered model version")],
+    reason: Why,
+    who: Who = "cli",
+) -> None:
+    """Make a version champion by hand; who and why go to the audit."""
+
+    def body(settings: Settings, screen: Terminal) -> None:
+        from ml.training import registry
+
+        (spec,) = _specs(settings, [model])
+        client = registry.connect(settings)
+        registry.move_alias(client, spec, registry.CHAMPION, version, who, reason)
+        screen.say(f"{spec.name}: champion is now v{version}")
+
+    _run(ctx, "promote", body)
+
+
+@app.command("rollback")
+def rollback_command(
+    ctx: typer.Context,
+    model: Annotated[str, typer.Argument(help="spec name")],
+    reason: Why,
+    who: Who = "cli",
+) -> None:
+    """Give champion back to the version that held it before."""
+
+    def body(settings: Settings, screen: Terminal) -> None:
+        from ml.training import registry
+
+        (spec,) = _specs(settings, [model])
+        version = registry.rollback(registry.connect(settings), spec, who, reason)
+        screen.say(f"{spec.name}: champion rolled back to v{version}")
+
+    _run(ctx, "rollback", body)
+
+
+@app.command("models")
+def models_command(
+    ctx: typer.Context,
+    models: SpecNames = None,
+    history: Annotated[
+        bool, typer.Option("--history", help="every alias move, not just the last ten")
+    ] = False,
+) -> None:
+    """Champions, challengers and alias moves (who, when, why, from, to)."""
+
+    def body(settings: Settings, screen: Terminal) -> None:
+        from ml.training import registry
+
+        client = registry.connect(settings)
+        for spec in _specs(settings, models):
+            champion = registry.alias_version(client, spec, registry.CHAMPION)
+            challenger = registry.alias_version(client, spec, registry.CHALLENGER)
+            screen.say(f"{spec.name}: champion v{champion}, challenger v{challenger}")
+            moves = registry.promotion_history(client, spec)
+            for move in moves if history else moves[-10:]:
+                screen.say(
+                    f"  {move['at']} {move['alias']} -> v{move['version']} "
+                    f"(was v{move['previous']}) by {move['by']}: {move['why']}"
+                )
+
+    _run(ctx, "models", body)
+
+
+# --- tools: UI, app, dbt ---------------------------------------------------------------------
+
+
+@app.command("dev")
+def dev_command(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="interface to serve on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 3000,
+) -> None:
+    """The Dagster UI on this project's instance: assets, checks, schedules, the sensor and
+    the runs `scoreline` launched."""
+    from orchestration.lib.runner import instance_for
+
+    settings = _state(ctx).settings
     instance_for(settings)  # creates DAGSTER_HOME and its dagster.yaml
     command = [
-        str(Path(sys.executable).with_name("dagster")), "dev", "-m", "orchestration.definitions",
-        "--host", args.host, "--port", str(args.port),
+        str(Path(sys.executable).with_name("dagster")), "dev",
+        "-m", "orchestration.defs.definitions", "--host", host, "--port", str(port),
     ]  # fmt: skip
-    print(
-        f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={os.environ['DAGSTER_HOME']})"
-    )
+    typer.echo(f"Dagster UI on http://{host}:{port} (DAGSTER_HOME={os.environ['DAGSTER_HOME']})")
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     os.execv(command[0], command)
-    return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="scoreline-pipeline",
-        description="Run Scoreline's Dagster jobs in process: the demo, one night, a backfill, "
-        "training. Runs show in the Dagster UI (`make dev`).",
-        epilog="Paths come from SCORELINE_DATA_DIR (default ./data); Redis from REDIS_URL, "
-        "else an embedded server.",
-    )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    demo = sub.add_parser(
-        "demo",
-        help="generate demo data and run the pipeline through Dagster",
-        description=f"Generate demo data (if none), build the warehouse, train every spec, then "
-        f"run the nightly job for {DEMO_NIGHTS[0]} .. {DEMO_NIGHTS[1]}, including the first "
-        "days of a price rise that the drift reports flag.",
-    )
-    demo.add_argument("--customers", type=int, default=DEMO_CUSTOMERS, help="customers")
-    demo.add_argument("--days", type=int, default=DEMO_DAYS, help="days of history")
-    demo.set_defaults(func=cmd_demo)
+@app.command("app")
+def app_command(
+    host: Annotated[str, typer.Option(help="interface to serve on (customer-level data)")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(help="port")] = 8501,
+) -> None:
+    """The reports app for business teams (Streamlit), on this machine only by default."""
+    from ml.config import PROJECT_DIR
 
-    nightly = sub.add_parser(
-        "nightly", help="run the nightly job for one score date",
-        description="Load the new raw day, build features, score, check, drift, publish, export.",
-    )  # fmt: skip
-    nightly.add_argument("--date", type=_date, help="score date (default: newest raw day + 1)")
-    nightly.set_defaults(func=cmd_nightly)
-
-    backfill = sub.add_parser(
-        "backfill", help="run a job for a range of score dates, oldest first",
-        description="One run per score date, in order (DuckDB takes one writer at a time). An "
-        "older date never replaces a newer Redis export.",
-    )  # fmt: skip
-    backfill.add_argument("--from", dest="start", type=_date, required=True, help="first date")
-    backfill.add_argument("--to", dest="end", type=_date, required=True, help="last date")
-    backfill.add_argument(
-        "--job", default=NIGHTLY_JOB, choices=[NIGHTLY_JOB, WAREHOUSE_JOB], help="job to run"
-    )
-    backfill.set_defaults(func=cmd_backfill)
-
-    train = sub.add_parser(
-        "train", help="run the training job of each spec",
-        description="Rebuild labels and training sets, train, register and gate.",
-    )  # fmt: skip
-    train.add_argument("models", nargs="*", help="spec names (default: all)")
-    train.set_defaults(func=cmd_train)
-
-    dev = sub.add_parser(
-        "dev", help="start the Dagster UI on this project's instance",
-        description="`dagster dev` with DAGSTER_HOME under the data directory, so the runs of "
-        "`demo`, `nightly` and `backfill` show up.",
-    )  # fmt: skip
-    dev.add_argument("--host", default="127.0.0.1", help="interface to serve on")
-    dev.add_argument("--port", type=int, default=3000, help="port")
-    dev.set_defaults(func=cmd_dev)
-    return parser
+    command = [
+        str(Path(sys.executable).with_name("streamlit")), "run",
+        str(PROJECT_DIR / "app" / "streamlit_app.py"), "--server.address", host,
+        "--server.port", str(port), "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    os.execv(command[0], command)
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    # Dagster flags beta parameters on every definition load; they are noise to an operator.
-    warnings.filterwarnings("ignore", category=dg.BetaWarning)
-    warnings.filterwarnings("ignore", category=DeprecationWarning)
-    settings = Settings.from_env()
+@app.command("features")
+def features_command(
+    ctx: typer.Context,
+    write: Annotated[bool, typer.Option("--write", help="rewrite the generated columns")] = False,
+) -> None:
+    """Expand each declared feature version's families into contract columns; without
+    --write, exit 1 when the committed columns are stale."""
+    from ml.warehouse.feature_families import declared_versions, properties_files, regenerate
+
+    settings = _state(ctx).settings
     try:
-        return args.func(args, settings)
-    except JobFailed as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+        business = load_business(settings.business_dir)
+        stale = []
+        for path in properties_files(settings.business_dir):
+            text = regenerate(path, business)
+            if text != path.read_text():
+                stale.append(path)
+                if write:
+                    path.write_text(text)
+            for model, version, _ in declared_versions(path):
+                typer.echo(f"{model} v{version}: declared")
+    except EXPECTED_ERRORS as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    if stale and not write:
+        for path in stale:
+            typer.echo(
+                f"{path}: generated columns differ from the families; run "
+                "`scoreline features --write`",
+                err=True,
+            )
+        raise typer.Exit(1)
+    if stale:
+        typer.echo("rewrote " + ", ".join(str(p) for p in stale))
+
+
+@app.command("fingerprints")
+def fingerprints_command(
+    ctx: typer.Context,
+    update: Annotated[bool, typer.Option("--update", help="rewrite the fingerprint file")] = False,
+) -> None:
+    """Compare each feature version's SQL+macros+contract hash with the business folder's
+    released fingerprints; --update releases the current logic (commit the file)."""
+    from ml.warehouse.feature_fingerprints import (
+        FINGERPRINTS_FILE,
+        changed_versions,
+        compute_fingerprints,
+        read_fingerprints,
+        write_fingerprints,
+    )
+
+    settings = _state(ctx).settings
+    try:
+        run_dbt(settings, ["parse", "--quiet"], capture=True)
+    except EXPECTED_ERRORS as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    manifest = json.loads((settings.dbt_target_dir / "manifest.json").read_text())
+    current = compute_fingerprints(manifest)
+    path = settings.business_dir / FINGERPRINTS_FILE
+    if update:
+        write_fingerprints(path, current)
+        typer.echo(f"released {', '.join(current)} -> {path}")
+        return
+    problems = changed_versions(read_fingerprints(path), current)
+    for problem in problems:
+        typer.echo(problem, err=True)
+    if problems:
+        raise typer.Exit(1)
+    typer.echo(f"feature versions unchanged: {', '.join(current)}")
+
+
+@app.command("docs")
+def docs_command(
+    ctx: typer.Context,
+    serve: Annotated[bool, typer.Option("--serve", help="serve the docs after generating")] = False,
+    port: Annotated[int, typer.Option(help="port for --serve")] = 8080,
+) -> None:
+    """dbt docs: the feature catalog (every feature's description, window, owner, version)."""
+    settings = _state(ctx).settings
+    run_dbt(settings, ["docs", "generate"])
+    typer.echo(f"feature catalog written to {settings.dbt_target_dir}")
+    if serve:
+        run_dbt(settings, ["docs", "serve", "--port", str(port), "--no-browser"])
+
+
+@app.command("env")
+def env_command(ctx: typer.Context) -> None:
+    """Print the environment dbt needs: `eval "$(scoreline env)"`, then plain `dbt` sees the
+    paths, the business folder and its declarations as Scoreline's runs do."""
+    for key, value in dbt_environment(_state(ctx).settings).items():
+        typer.echo(f"export {key}={shlex.quote(value)}")
+
+
+@app.command(
+    "dbt",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+)
+def dbt_command(ctx: typer.Context) -> None:
+    """Run dbt with Scoreline's environment, e.g. `scoreline dbt -- ls -s customer_features`.
+    For inspection and by-hand builds; nothing it builds is scored or published."""
+    try:
+        run_dbt(_state(ctx).settings, ctx.args)
+    except DbtError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+
+
+def main() -> None:
+    try:
+        app()
+    except subprocess.CalledProcessError as exc:  # a tool we exec'd into reports itself
+        sys.exit(exc.returncode)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

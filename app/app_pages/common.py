@@ -18,7 +18,7 @@ def nothing_published(what: str = "predictions") -> bool:
         return False
     st.info(
         f"No {what.replace('_', ' ')} published yet. Run the pipeline first: `make demo`, or "
-        "`scoreline-pipeline nightly` once raw data has landed. This page fills in by itself."
+        "`scoreline nightly` once raw data has landed. This page fills in by itself."
     )
     return True
 

@@ -7,18 +7,19 @@ publishing and the Redis export of that run never start.
 """
 
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 from dagster_dbt.asset_utils import get_manifest_and_translator_from_dbt_assets
+from pydantic import Field
 
 from ml.config import Settings
-from ml.raw_contract import RawContractError
-from ml.specs import load_specs
-from ml.warehouse import (
+from ml.ingest.raw_contract import RawContractError
+from ml.training.specs import load_specs
+from ml.warehouse.dbt_runner import (
     NIGHTLY_EXCLUDE,
     TRAINING_SELECT,
     check_build_inputs,
@@ -29,9 +30,25 @@ from ml.warehouse import (
     run_dbt,
 )
 from orchestration.defs.partitions import ONE_RUN_PER_DATE, daily_partitions, partition_date
-from orchestration.resources import WarehouseResource
+from orchestration.lib.resources import WarehouseResource
 
 TRAINING_LABELS = "training_labels"
+
+
+class WarehouseBuildConfig(dg.Config):
+    """How a warehouse run reads the raw days (the launchpad's config; default: a night)."""
+
+    full_refresh: bool = Field(False, description="Rebuild every model from all history.")
+    reload_from: str | None = Field(
+        None, description="Reprocess raw days from this date (YYYY-MM-DD) to the score date."
+    )
+
+    @property
+    def reload_from_date(self) -> date | None:
+        try:
+            return date.fromisoformat(self.reload_from) if self.reload_from else None
+        except ValueError as exc:
+            raise dg.Failure(f"reload_from {self.reload_from!r} is not a YYYY-MM-DD date") from exc
 
 
 class ScorelineDbtTranslator(DagsterDbtTranslator):
@@ -97,13 +114,18 @@ def dbt_definitions(settings: Settings) -> tuple[dg.Definitions, dg.AssetsDefini
         name="nightly_dbt_models",
     )
     def nightly_dbt_models(
-        context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+        context: dg.AssetExecutionContext,
+        dbt: DbtCliResource,
+        warehouse: WarehouseResource,
+        config: WarehouseBuildConfig,
     ):
         """Loads the raw days up to the partition's score date, builds features and scoring
         inputs as of that date, and runs their contract tests. Refreshes nightly."""
         current = warehouse.settings()
         score_date = partition_date(context)
-        plan = plan_build(score_date, last_loaded_date(current))
+        plan = plan_build(
+            score_date, last_loaded_date(current), config.full_refresh, config.reload_from_date
+        )
         try:
             checked = check_build_inputs(current, plan, score_date)
         except RawContractError as exc:
@@ -112,7 +134,12 @@ def dbt_definitions(settings: Settings) -> tuple[dg.Definitions, dg.AssetsDefini
             f"raw contract holds for {checked.files_checked} files; run settings {plan.vars}"
         )
         with warehouse.dbt_environment(plan.vars):
-            yield from dbt.cli(["build", *plan.build_flags], context=context).stream()
+            args = [
+                "build",
+                *plan.build_flags,
+                *(["--full-refresh"] if config.full_refresh else []),
+            ]
+            yield from dbt.cli(args, context=context).stream()
 
     @dbt_assets(
         manifest=project.manifest_path,

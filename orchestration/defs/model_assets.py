@@ -13,29 +13,30 @@ from datetime import date
 
 import dagster as dg
 import pandas as pd
-from tqdm import tqdm
 
-from ml import registry
-from ml.drift import measure_drift
-from ml.performance import measure_realized_performance
-from ml.prediction_checks import check_predictions, high_risk_share
-from ml.publish import (
+from ml.monitoring.drift import measure_drift
+from ml.monitoring.performance import measure_realized_performance
+from ml.scoring.checks import check_predictions, high_risk_share
+from ml.scoring.publish import (
     SCHEMA,
     publish_predictions,
     publish_table,
-    published_files,
+    published_dates,
     read_published_file,
 )
-from ml.redis_export import RedisExportError, export_high_risk, high_risk_rows, live_key
-from ml.registry import RegistryError
-from ml.score import ScoringInputError, read_scoring_input, score, scoring_input_rows
-from ml.specs import ModelSpec
-from ml.train import train_and_register
+from ml.scoring.score import ScoringInputError, read_scoring_input, score, scoring_input_rows
+from ml.serving.redis_export import RedisExportError, export_high_risk, high_risk_rows, live_key
+from ml.training import registry
+from ml.training.registry import RegistryError
+from ml.training.specs import ModelSpec
+from ml.training.train import train_and_register
 from orchestration.defs.dbt_models import TRAINING_LABELS, asset_key_for_relation
 from orchestration.defs.partitions import ONE_RUN_PER_DATE, partition_date
-from orchestration.resources import MlflowResource, RedisResource, WarehouseResource
+from orchestration.lib.resources import MlflowResource, RedisResource, WarehouseResource
 
 SCORED = "scored_predictions"
+# A spec's assets that run every night after the dbt models (`scoreline score` runs these).
+NIGHTLY_MODEL_ASSETS = ("predictions", "drift_report", "published_predictions", "redis_export")
 PREDICTION_CHECKS = [
     ("rows_match_active_customers", True),
     ("scores_within_unit_interval", True),
@@ -45,14 +46,11 @@ PREDICTION_CHECKS = [
 
 
 def _previous_high_risk_share(settings, spec: ModelSpec, score_date: date) -> float | None:
-    earlier = [
-        p
-        for p in published_files(settings, "predictions")
-        if f"model={spec.name}" in str(p) and p.parent.name < f"score_date={score_date}"
-    ]
+    earlier = [d for d in published_dates(settings, "predictions", spec.name) if d < score_date]
     if not earlier:
         return None
-    return high_risk_share(pd.read_parquet(earlier[-1]), spec.high_risk_threshold)
+    previous = read_published_file(settings, "predictions", spec.name, earlier[-1])
+    return high_risk_share(previous.to_pandas(), spec.high_risk_threshold)
 
 
 def model_assets(
@@ -123,6 +121,7 @@ def model_assets(
             scoring_input_rows(settings, spec),
             spec.high_risk_threshold,
             _previous_high_risk_share(settings, spec, score_date),
+            spec.checks.max_high_risk_share_change,
         )
         yield dg.Output(
             None,
@@ -226,14 +225,10 @@ def model_assets(
         published = read_published_file(settings, "predictions", name, score_date)
         rows = high_risk_rows(published, spec.high_risk_threshold)
         client = redis.client(settings)
-        with tqdm(total=rows.num_rows, unit="key", desc=f"{name} -> redis") as bar:
-            try:
-                result = export_high_risk(
-                    client, rows, name, score_date, spec.redis_ttl_seconds,
-                    on_progress=lambda written: bar.update(written - bar.n),
-                )  # fmt: skip
-            except RedisExportError as exc:
-                raise dg.Failure(description=str(exc)) from exc
+        try:
+            result = export_high_risk(client, rows, name, score_date, spec.redis_ttl_seconds)
+        except RedisExportError as exc:
+            raise dg.Failure(description=str(exc)) from exc
         served = client.hlen(live_key(name)) if result.switched else None
         yield dg.Output(
             None,

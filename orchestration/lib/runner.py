@@ -5,9 +5,10 @@ DAGSTER_HOME. The demo, the CLI backfill and the pipeline tests all go through h
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from pathlib import Path
+from typing import IO
 
 import dagster as dg
 from tqdm import tqdm
@@ -44,6 +45,8 @@ def run_job(
     job_name: str,
     instance: dg.DagsterInstance,
     partition: date | None = None,
+    run_config: dict | None = None,
+    asset_selection: list[dg.AssetKey] | None = None,
 ) -> dg.ExecuteInProcessResult:
     """Execute one job (one partition) in process.
 
@@ -55,9 +58,13 @@ def run_job(
         instance=instance,
         partition_key=partition.isoformat() if partition else None,
         raise_on_error=False,
-        # Step logs stay in the UI's run view; the terminal shows progress and failures.
-        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-        tags={"scoreline/launched_by": "scoreline-pipeline"},
+        asset_selection=asset_selection,
+        run_config={
+            **(run_config or {}),
+            # Step logs stay in the UI's run view; `scoreline` prints one line per step.
+            "loggers": {"console": {"config": {"log_level": "WARNING"}}},
+        },
+        tags={"scoreline/launched_by": "scoreline"},
     )
     if not result.success:
         failures = [
@@ -70,6 +77,58 @@ def run_job(
     return result
 
 
+# What a step's line says of its materializations, in this order (first ones found).
+SUMMARY_FACTS = (
+    ("customers", "{:,} customers"),
+    ("high_risk", "{:,} high-risk"),
+    ("rows", "{:,} rows"),
+    ("rows_selected", "{:,} keys"),
+    ("alarm", "drift alarm: {}"),
+    ("version", "v{}"),
+    ("roc_auc", "ROC-AUC {:.3f}"),
+    ("promoted", "promoted: {}"),
+    ("dates_measured", "{} dates measured"),
+)
+
+
+def step_summaries(instance: dg.DagsterInstance, result: dg.ExecuteInProcessResult) -> list[str]:
+    """One line per step of a finished run: seconds, verdict, rows and check results."""
+    started: dict[str, float] = {}
+    ended: dict[str, float] = {}
+    materialized: dict[str, int] = {}
+    facts: dict[str, list[str]] = {}
+    checks: dict[str, list[bool]] = {}
+    for entry in instance.all_logs(result.run_id):
+        event = entry.dagster_event
+        if event is None or event.step_key is None:
+            continue
+        step = event.step_key
+        kind = event.event_type_value
+        if kind == "STEP_START":
+            started[step] = entry.timestamp
+        elif kind in ("STEP_SUCCESS", "STEP_FAILURE"):
+            ended[step] = entry.timestamp
+        elif kind == "ASSET_MATERIALIZATION":
+            materialized[step] = materialized.get(step, 0) + 1
+            metadata = event.event_specific_data.materialization.metadata
+            for key, form in SUMMARY_FACTS:
+                if key in metadata and len(facts.setdefault(step, [])) < 3:
+                    facts[step].append(form.format(metadata[key].value))
+        elif kind == "ASSET_CHECK_EVALUATION":
+            checks.setdefault(step, []).append(event.event_specific_data.passed)
+    lines = []
+    for step in sorted(started, key=started.get):
+        seconds = ended.get(step, started[step]) - started[step]
+        parts = list(facts.get(step, []))
+        if not parts and materialized.get(step, 0) > 1:
+            parts.append(f"{materialized[step]} tables")
+        if step in checks:
+            passed = sum(checks[step])
+            parts.append(f"checks {passed}/{len(checks[step])} passed")
+        lines.append(f"  {step:<38} {seconds:6.1f}s  {', '.join(parts)}")
+    return lines
+
+
 def date_range(first: date, last: date) -> list[date]:
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
@@ -79,26 +138,32 @@ def run_nights(
     instance: dg.DagsterInstance,
     dates: Iterable[date],
     job_name: str = NIGHTLY_JOB,
-    progress: bool = True,
+    progress: bool | IO[str] = True,
+    on_night: Callable[[date, dg.ExecuteInProcessResult], None] | None = None,
 ) -> None:
-    """Run the nightly job for each score date in order, with a progress bar."""
+    """Run the nightly job for each score date in order, with a progress bar (on `progress`
+    when it is a stream, else stderr; none when False)."""
     dates = list(dates)
-    with tqdm(dates, desc=job_name, unit="night", disable=not progress) as bar:
+    stream = None if isinstance(progress, bool) else progress
+    with tqdm(dates, desc=job_name, unit="night", disable=not progress, file=stream) as bar:
         for day in bar:
             bar.set_postfix_str(day.isoformat())
-            run_job(defs, job_name, instance, day)
+            result = run_job(defs, job_name, instance, day)
+            if on_night:
+                on_night(day, result)
 
 
-def train_all(defs: dg.Definitions, instance: dg.DagsterInstance, spec_names: list[str]) -> None:
-    for name in spec_names:
-        run_job(defs, training_job_name(name), instance)
+def train_all(
+    defs: dg.Definitions, instance: dg.DagsterInstance, spec_names: list[str]
+) -> dict[str, dg.ExecuteInProcessResult]:
+    return {name: run_job(defs, training_job_name(name), instance) for name in spec_names}
 
 
 def ensure_champions(settings: Settings, who: str, why: str) -> list[str]:
     """Promote the newest version of any spec without a champion (demo and bench set-up only:
     in production the nightly waits for a champion the gate accepted). Returns what it did."""
-    from ml import registry
-    from ml.specs import load_specs
+    from ml.training import registry
+    from ml.training.specs import load_specs
 
     client = registry.connect(settings)
     done = []

@@ -6,11 +6,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
-from ml.cli import build_parser, main
 from ml.config import PROJECT_DIR, Settings
-from ml.generate import DriftScenario
-from ml.warehouse import dbt_vars, plan_build, run_settings_env
+from ml.ingest.generate import DriftScenario
+from ml.warehouse.dbt_runner import dbt_vars, plan_build, run_settings_env
+from orchestration.cli import app
 
 
 def test_every_path_defaults_under_one_data_directory():
@@ -79,18 +80,26 @@ def test_bad_drift_scenarios_are_refused_with_the_expected_form(text):
         DriftScenario.parse(text)
 
 
-def test_every_subcommand_has_help(capsys):
-    parser = build_parser()
-    commands = parser._subparsers._group_actions[0].choices
-    assert {
-        "generate", "check-raw", "build", "features", "fingerprints", "docs", "env", "dbt",
-        "train", "score", "promote", "rollback", "models",
-    } <= set(commands)  # fmt: skip
-    for name in commands:
-        with pytest.raises(SystemExit) as exit_:
-            main([name, "--help"])
-        assert exit_.value.code == 0
-        assert "usage: scoreline " + name in capsys.readouterr().out
+def test_one_front_door_has_every_verb_with_help():
+    runner = CliRunner()
+    listing = runner.invoke(app, ["--help"])
+    assert listing.exit_code == 0
+    verbs = {
+        "generate", "check-raw", "build", "train", "score", "nightly", "backfill", "promote",
+        "rollback", "models", "demo", "dev", "app", "features", "fingerprints", "docs", "env",
+        "dbt",
+    }  # fmt: skip
+    for verb in verbs:
+        assert f" {verb} " in listing.output, verb
+        shown = runner.invoke(app, [verb, "--help"])
+        assert shown.exit_code == 0, verb
+        assert f"Usage: scoreline {verb}" in " ".join(shown.output.split()), verb
+
+
+def test_a_bad_date_is_refused_with_the_expected_form():
+    result = CliRunner().invoke(app, ["build", "--score-date", "01/02/2026"])
+    assert result.exit_code == 2
+    assert "%Y-%m-%d" in result.output
 
 
 def test_full_builds_run_dbt_unit_tests_and_nights_skip_them():

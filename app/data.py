@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import time
 from pathlib import Path
 
@@ -19,10 +20,10 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from ml.business import load_business
 from ml.config import Settings
-from ml.publish import published_files, published_glob
-from ml.specs import ModelSpec, load_specs
+from ml.ingest.business import load_business
+from ml.scoring.publish import published_files, published_glob
+from ml.training.specs import ModelSpec, load_specs
 
 CACHE_SECONDS = 60
 
@@ -80,15 +81,21 @@ def has_published(table: str = "predictions") -> bool:
 
 
 def _published(table: str) -> str:
-    return (
-        f"read_parquet('{published_glob(settings(), table)}', hive_partitioning = false, "
-        "union_by_name = true)"
-    )
+    """A published table in a query; its files are bound as a parameter (see _bound)."""
+    if not table.isidentifier():
+        raise ValueError(f"{table!r} is not a published table name")
+    return f"read_parquet($published_{table}, hive_partitioning = false, union_by_name = true)"
+
+
+def _bound(sql: str, params: dict | None) -> dict:
+    """The query's parameters plus the file glob of each published table it reads."""
+    tables = set(re.findall(r"\$published_(\w+)", sql))
+    return {**(params or {}), **{f"published_{t}": published_glob(settings(), t) for t in tables}}
 
 
 def _query(sql: str, params: dict | None = None) -> pd.DataFrame:
     with duckdb.connect() as con:
-        return con.execute(sql, params or {}).df()
+        return con.execute(sql, _bound(sql, params)).df()
 
 
 def _warehouse(sql: str, params: dict | None = None, attempts: int = 5) -> pd.DataFrame:
@@ -100,8 +107,8 @@ def _warehouse(sql: str, params: dict | None = None, attempts: int = 5) -> pd.Da
     for attempt in range(attempts):
         try:
             with duckdb.connect() as con:
-                con.execute(f"attach '{path}' as wh (read_only)")
-                return con.execute(sql, params or {}).df()
+                con.execute("attach $path as wh (read_only)", {"path": str(path)})
+                return con.execute(sql, _bound(sql, params)).df()
         except duckdb.IOException as exc:  # the nightly run's write lock
             if attempt == attempts - 1:
                 raise WarehouseBusy(
@@ -312,43 +319,31 @@ def feature_catalog() -> pd.DataFrame:
 
 @cached
 def model_registry(model: str) -> dict:
-    """Champion, challenger, alias history and per-version validation metrics from MLflow."""
-    from ml import registry
+    """Champion, challenger, alias history and per-version validation metrics."""
+    from ml.training import registry
 
     spec = specs()[model]
     client = registry.connect(settings())
-    versions = []
-    try:
-        found = client.search_model_versions(f"name = '{spec.registered_model_name}'")
-    except Exception:  # no store yet: the app must still render
-        found = []
-    for version in found:
-        auc = version.tags.get("validation_auc")
-        versions.append(
-            {
-                "version": int(version.version),
-                "registered": pd.Timestamp(version.creation_timestamp, unit="ms"),
-                "validation_roc_auc": float(auc) if auc else None,
-                "run_id": version.run_id,
-            }
-        )
+    versions = [
+        {
+            "version": v.version,
+            "registered": pd.Timestamp(v.created_at).tz_localize(None),
+            "validation_roc_auc": v.validation_auc,
+            "run_id": v.run_id,
+        }
+        for v in registry.model_versions(client, spec)
+    ]
     return {
         "champion": registry.alias_version(client, spec, registry.CHAMPION),
         "challenger": registry.alias_version(client, spec, registry.CHALLENGER),
         "history": registry.promotion_history(client, spec),
-        "versions": sorted(versions, key=lambda v: v["version"]),
+        "versions": versions,
     }
 
 
 @cached
 def model_plot(run_id: str, name: str) -> str | None:
     """A plot logged with a training run (calibration, feature importance), as a local path."""
-    import mlflow
+    from ml.training import registry
 
-    from ml import registry
-
-    registry.connect(settings())
-    try:
-        return mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=f"plots/{name}")
-    except Exception:  # an older run without that plot
-        return None
+    return registry.plot_path(registry.connect(settings()), run_id, name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from importlib.metadata import version
 from pathlib import Path
 
@@ -9,9 +10,9 @@ import mlflow
 import mlflow.pyfunc
 import pytest
 
-from ml import registry
-from ml.specs import load_specs
-from ml.train import train_and_register
+from ml.training import registry
+from ml.training.specs import load_specs
+from ml.training.train import train_and_register
 
 SPECS = load_specs()
 CHURN = SPECS["churn"]
@@ -38,7 +39,7 @@ def test_churn_model_beats_the_floor_and_the_baseline_and_is_logged(ml_settings)
     assert int(run.data.tags["rows_validation"]) > 1000
     assert {"validation_roc_auc", "validation_brier", "baseline_roc_auc"} <= set(run.data.metrics)
     assert any(k.startswith("segment_auc.plan") for k in run.data.metrics)
-    artifacts = {a.path for a in client.list_artifacts(outcome.run_id, "plots")}
+    artifacts = {a.path for a in client.mlflow.list_artifacts(outcome.run_id, "plots")}
     assert artifacts == {"plots/calibration.png", "plots/feature_importance.png"}
     # the model's environment names what unpickling it imports, pinned to the trained versions
     uri = f"models:/{CHURN.registered_model_name}/{outcome.version}"
@@ -86,6 +87,30 @@ def test_rollback_returns_champion_to_the_previous_version_and_records_why(ml_se
     with pytest.raises(registry.RegistryError, match="no earlier champion"):
         registry.rollback(client, CHURN, "oncall", "again")
     assert registry.alias_version(client, CHURN, registry.CHAMPION) == first.version
+
+
+def test_every_alias_move_is_kept_in_an_append_only_audit(ml_settings):
+    first = train_and_register(LOW_FLOOR, ml_settings, params=WEAK)
+    second = train_and_register(LOW_FLOOR, ml_settings)
+    client = registry.connect(ml_settings)
+    before = len(registry.promotion_history(client, CHURN))
+    # Regression: the history lived in one 5,000-character MLflow tag and dropped old moves.
+    reason = "incident review " + "x" * 300
+    for n in range(40):
+        version = first.version if n % 2 == 0 else second.version
+        registry.move_alias(client, CHURN, registry.CHAMPION, version, f"oncall-{n}", reason)
+    history = registry.promotion_history(client, CHURN)
+    assert len(history) == before + 40
+    assert history[before]["by"] == "oncall-0" and history[-1]["by"] == "oncall-39"
+    assert history[-1]["previous"] == first.version and history[-1]["version"] == second.version
+    with (
+        sqlite3.connect(ml_settings.audit_db) as con,
+        pytest.raises(sqlite3.DatabaseError, match="append-only"),
+    ):
+        con.execute("delete from alias_moves")  # fmt: skip
+    with pytest.raises(registry.RegistryError, match="no version 99"):
+        registry.move_alias(client, CHURN, registry.CHAMPION, 99, "oncall", "typo")
+    assert len(registry.promotion_history(client, CHURN)) == before + 40
 
 
 def test_second_model_trains_from_its_spec_alone(ml_settings):

@@ -16,8 +16,8 @@ import pytest
 import redis
 
 from ml.config import Settings
-from ml.generate import generate
-from ml.warehouse import build_warehouse
+from ml.ingest.generate import generate
+from ml.warehouse.dbt_runner import build_warehouse
 
 # The whole-graph fixtures (pipeline, drifted_pipeline) are shared by tests/pipeline and tests/app.
 pytest_plugins = ["tests.pipeline.fixtures"]
@@ -26,6 +26,26 @@ START = date(2026, 1, 1)
 DAYS = 100
 # Score the day after the last raw day: everything generated is history.
 SCORE_DATE = START + timedelta(days=DAYS)
+
+
+# `make test` runs two pytest-xdist workers (`--dist loadgroup`): the tests that share one
+# expensive session fixture stay on one worker, so it is built once, and the rest spread.
+# The export tests kill every Redis client on the server (a lost connection mid-export), so
+# they share a worker with the pipeline, whose exports use the same server.
+XDIST_GROUPS = {
+    "tests/app/": "pipeline",
+    "tests/pipeline/test_nightly_graph.py": "pipeline",
+    "tests/export/": "pipeline",
+    "tests/model/": "ml_warehouse",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        path = item.nodeid.split("::")[0]
+        for prefix, group in XDIST_GROUPS.items():
+            if path.startswith(prefix):
+                item.add_marker(pytest.mark.xdist_group(group))
 
 
 def settings_under(root: Path) -> Settings:

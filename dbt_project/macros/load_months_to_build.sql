@@ -1,8 +1,9 @@
 {#- The calendar months holding the raw load days this run reads, as [(first day, first day of
-    the next month)], oldest first; [] at parse time or when there is nothing to read.
+    the next month)], oldest first; [] at parse time, when there is nothing to read, or when the
+    relation is not built yet (compiling without a warehouse, as the SQL linter does).
     union_by_load_month runs one query per month (see there for why). -#}
 {% macro load_months_to_build(relation) %}
-    {%- if not execute -%}
+    {%- if not execute or load_relation(relation) is none -%}
         {{ return([]) }}
     {%- endif -%}
     {%- set bounds = run_query(

@@ -15,7 +15,8 @@
 }}
 
 {%- set vocabulary = declarations() %}
-{%- set updating = vocabulary.activities.items() | selectattr('1.updates') | map(attribute='0') | list %}
+{%- set updating = vocabulary.activities.items() | selectattr('1.updates')
+    | map(attribute='0') | list %}
 {%- set ending = vocabulary.ending_activity %}
 
 {#- One aggregation per load month (see union_by_load_month); each branch reads the view

@@ -7,7 +7,7 @@ customers as (
 
 active_customers as (
     select
-        customer_id,
+        customers.customer_id,
         {{ score_date() }} as as_of_date
     from customers
     where {{ is_active_at('customers', score_date()) }}

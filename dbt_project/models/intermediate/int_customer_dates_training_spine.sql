@@ -33,7 +33,9 @@ active_customer_dates as (
     cross join customers
     where {{ is_active_at('customers', 'as_of_dates.as_of_date') }}
         {#- a stable hash sample keeps the training set a workable size at millions of customers #}
-        and {{ stable_bucket(published_customer_id("customers.customer_id") ~ " || cast(as_of_dates.as_of_date as varchar)", 100) }}
+        {%- set sample_key = published_customer_id("customers.customer_id")
+            ~ " || cast(as_of_dates.as_of_date as varchar)" %}
+        and {{ stable_bucket(sample_key, 100) }}
             < {{ env_var('SCORELINE_TRAINING_SAMPLE_PCT', '100') }}
         {% if first_date %}and as_of_dates.as_of_date >= {{ first_date }}{% endif %}
 )

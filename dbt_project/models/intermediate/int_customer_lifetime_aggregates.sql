@@ -102,10 +102,10 @@ fresh_on_the_score_date as (
         {%- for measure in lifetime_measures() %}
         {#- a customer without activity: 0 where the other branches' merge gives 0 #}
         {%- if measure.kind in ('sum', 'active_days') %}
-        coalesce(per_customer.{{ measure.column }}, 0) as {{ measure.column }},
+        coalesce(per_customer.{{ measure.column }}, 0) as {{ measure.column }}
         {%- else %}
-        per_customer.{{ measure.column }},
-        {%- endif %}
+        per_customer.{{ measure.column }}
+        {%- endif %}{{ ',' if not loop.last }}
         {%- endfor %}
     from fresh_spine
     left join (
@@ -142,7 +142,7 @@ fresh_before_the_score_date as (
         left join fresh_days
             on fresh_spine.customer_id = fresh_days.customer_id
             -- point in time: only activity dated before the as-of date
-            and fresh_days.activity_date < fresh_spine.as_of_date
+            and fresh_spine.as_of_date > fresh_days.activity_date
         where fresh_spine.as_of_date <> {{ score }}
     ) as pieces
     group by 1, 2
@@ -171,11 +171,10 @@ new_activity as (
         ) as new_days
             on based_spine.customer_id = new_days.customer_id
             -- point in time: only activity dated before the as-of date
-            and new_days.activity_date < based_spine.as_of_date
+            and based_spine.as_of_date > new_days.activity_date
     ) as pieces
     group by 1, 2
 ),
-
 
 continued_from_the_stored_date as (
     select
@@ -204,6 +203,8 @@ lifetime_aggregates as (
 select
     lifetime_aggregates.*,
     {#- the load watermark these aggregates include; the next night continues from it #}
-    (select max(loaded_date) from {{ ref('int_activities_aggregated_to_customer_days') }})
-        as loaded_through_date
+    (
+        select max(daily.loaded_date)
+        from {{ ref('int_activities_aggregated_to_customer_days') }} as daily
+    ) as loaded_through_date
 from lifetime_aggregates

@@ -83,7 +83,9 @@ rejected as (
                         then 'activity_at_after_file_day'
                     when typed.activity is null
                         or typed.activity not in (
-                            {%- for name in vocabulary.activities %}'{{ name }}'{{ ', ' if not loop.last }}{% else %}null{% endfor -%}
+                            {%- for name in vocabulary.activities -%}
+                            '{{ name }}'{{ ', ' if not loop.last }}
+                            {%- else %}null{% endfor -%}
                         ) then 'undeclared_activity'
                     when typed.amount < 0 or not {{ is_finite('typed.amount') }}
                         then 'invalid_amount'

@@ -31,7 +31,7 @@ source as (
 loaded_before as (
     select distinct customer_id
     from {{ this }}
-    where loaded_date < (select min(cast(day as date)) from source)
+    where loaded_date < (select min(cast(source.day as date)) from source)
 ),
 {%- endif %}
 

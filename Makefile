@@ -34,9 +34,14 @@ browser:
 	@test -x /usr/bin/chromium || (DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium \
 		|| (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium))
 
-## test: every test family (unit, dbt, model, export, pipeline, app + browser) on real services
+## test: every test family (unit, dbt, model, export, pipeline, app + browser) on real services,
+##       except the slow end-to-end tests (make test-slow)
 test: $(STAMP) browser
-	$(BIN)/pytest -n 2 --dist loadgroup
+	$(BIN)/pytest -m "not slow"
+
+## test-slow: the end-to-end tests that each rebuild a warehouse several times (CI runs them too)
+test-slow: $(STAMP) browser
+	$(BIN)/pytest -m slow
 
 ## lint: ruff (Python: checks and formatting) and sqlfluff (the dbt models, as dbt renders them)
 lint: $(STAMP)
@@ -79,4 +84,4 @@ clean:
 help:
 	@grep -E '^## ' $(MAKEFILE_LIST) | sed 's/^## /  /'
 
-.PHONY: install demo dev app browser test lint lint-sql format docs bench cdnow clean help
+.PHONY: install demo dev app browser test test-slow lint lint-sql format docs bench cdnow clean help

@@ -28,26 +28,6 @@ DAYS = 100
 SCORE_DATE = START + timedelta(days=DAYS)
 
 
-# `make test` runs two pytest-xdist workers (`--dist loadgroup`): the tests that share one
-# expensive session fixture stay on one worker, so it is built once, and the rest spread.
-# The export tests kill every Redis client on the server (a lost connection mid-export), so
-# they share a worker with the pipeline, whose exports use the same server.
-XDIST_GROUPS = {
-    "tests/app/": "pipeline",
-    "tests/pipeline/test_nightly_graph.py": "pipeline",
-    "tests/export/": "pipeline",
-    "tests/model/": "ml_warehouse",
-}
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        path = item.nodeid.split("::")[0]
-        for prefix, group in XDIST_GROUPS.items():
-            if path.startswith(prefix):
-                item.add_marker(pytest.mark.xdist_group(group))
-
-
 def settings_under(root: Path) -> Settings:
     """Settings whose every path sits under `root` (a test's own data directory)."""
     return replace(

@@ -1,14 +1,15 @@
 """Realized performance: once a score date's label window has passed, how good were its scores?
 
 The labels come from dbt's `realized_labels` (the same label macros that label training rows,
-applied to the published champion predictions), so a realized ROC-AUC is measured exactly as
-the validation ROC-AUC the model was promoted on.
+applied to the published champion predictions; a dbt asset of the nightly job), so a realized
+ROC-AUC is measured exactly as the validation ROC-AUC the model was promoted on.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
+import duckdb
 import pandas as pd
 
 from ml.config import Settings
@@ -16,7 +17,7 @@ from ml.scoring.publish import publish_table, published_glob
 from ml.training import registry
 from ml.training.evaluate import classification_metrics
 from ml.training.specs import ModelSpec
-from ml.warehouse.dbt_runner import connect_read_only, run_dbt
+from ml.warehouse.dbt_runner import connect_read_only
 
 HISTORY = "performance_history"
 
@@ -35,10 +36,21 @@ def published_dates(settings: Settings, model_name: str) -> set[date]:
     return _dates(settings, "predictions", model_name)
 
 
+def anything_matured(settings: Settings, specs: list[ModelSpec], as_of: date) -> bool:
+    """True when a published, not yet measured score date's label window closed by `as_of`:
+    otherwise the night skips the realized labels (a few seconds of dbt)."""
+    return any(
+        day + timedelta(days=spec.label.horizon_days) <= as_of
+        for spec in specs
+        for day in published_dates(settings, spec.name) - measured_dates(settings, spec.name)
+    )
+
+
 def measure_realized_performance(
     settings: Settings, specs: list[ModelSpec], as_of: date
 ) -> pd.DataFrame:
-    """Measure and publish every matured, not yet measured score date of each spec.
+    """Measure and publish every matured, not yet measured score date of each spec, from the
+    `realized_labels` the nightly job's dbt step built as of `as_of`.
 
     Args:
         settings: Warehouse, published files and MLflow store.
@@ -48,32 +60,25 @@ def measure_realized_performance(
     Returns:
         The new history rows (empty when nothing matured since the last run).
     """
-    # Nothing can have matured yet: skip the dbt run (a few seconds every night otherwise).
-    if not any(
-        day + timedelta(days=spec.label.horizon_days) <= as_of
-        for spec in specs
-        for day in published_dates(settings, spec.name) - measured_dates(settings, spec.name)
-    ):
+    if not anything_matured(settings, specs, as_of):
         return pd.DataFrame()
-    run_dbt(
-        settings,
-        ["build", "--select", "tag:monitoring", "--quiet"],
-        vars={"score_date": as_of.isoformat()},
-        capture=True,
-    )
-    with connect_read_only(settings) as con:
-        joined = con.execute(
-            f"""
-            select labels.model_name, labels.as_of_date as score_date, labels.label,
-                   predictions.score, predictions.model_version
-            from realized_labels as labels
-            inner join read_parquet('{published_glob(settings, "predictions")}') as predictions
-                on predictions.model_name = labels.model_name
-                and predictions.customer_id = labels.customer_id
-                and predictions.score_date = labels.as_of_date
-                and not predictions.is_shadow
-            """
-        ).df()
+    try:
+        with connect_read_only(settings) as con:
+            joined = con.execute(
+                """
+                select labels.model_name, labels.as_of_date as score_date, labels.label,
+                       predictions.score, predictions.model_version
+                from realized_labels as labels
+                inner join read_parquet($files) as predictions
+                    on predictions.model_name = labels.model_name
+                    and predictions.customer_id = labels.customer_id
+                    and predictions.score_date = labels.as_of_date
+                    and not predictions.is_shadow
+                """,
+                {"files": published_glob(settings, "predictions")},
+            ).df()
+    except duckdb.CatalogException:  # realized labels not built yet
+        return pd.DataFrame()
     client = registry.connect(settings)
     rows = []
     for spec in specs:

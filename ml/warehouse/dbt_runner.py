@@ -198,6 +198,7 @@ def last_loaded_date(settings: Settings) -> date | None:
 # with history or read published predictions: never part of a night.
 NIGHTLY_EXCLUDE = "tag:training tag:monitoring"
 TRAINING_SELECT = "tag:training"
+MONITORING_SELECT = "tag:monitoring"
 
 
 def nightly_selection(specs: dict[str, ModelSpec]) -> str:

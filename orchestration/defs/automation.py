@@ -56,11 +56,14 @@ def _training_selection(specs: list[ModelSpec], training_dbt) -> dg.AssetSelecti
     return dg.AssetSelection.assets(*keys)
 
 
-def schedules(specs: list[ModelSpec], job_defs) -> list[dg.ScheduleDefinition]:
+def schedules(
+    specs: list[ModelSpec], job_defs, nightly_hour_utc: int
+) -> list[dg.ScheduleDefinition]:
     by_name = {job.name: job for job in job_defs}
     nightly = dg.build_schedule_from_partitioned_job(
-        by_name[NIGHTLY_JOB], name="nightly_schedule", hour_of_day=2, minute_of_hour=0
-    )
+        by_name[NIGHTLY_JOB], name="nightly_schedule", hour_of_day=nightly_hour_utc,
+        minute_of_hour=0,
+    )  # fmt: skip
     retraining = [
         dg.ScheduleDefinition(
             name=f"{spec.name}_retraining_schedule",

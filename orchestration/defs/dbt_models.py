@@ -1,11 +1,19 @@
 """dbt models as Dagster assets; dbt tests as asset checks (error severity blocks downstream).
 
-Two selections of one project: the nightly models (staging, daily activity, lifetime aggregates,
-the feature versions the specs use, marts), partitioned by score date, and the training labels,
-built when a model retrains. A failing feature contract fails the dbt step, so scoring,
+Three selections of one project: the nightly models (staging, daily activity, lifetime
+aggregates, the feature versions the specs use, marts), partitioned by score date; the realized
+labels of published scores (tag monitoring), after each night's publication; and the training
+labels, built when a model retrains. A failing feature contract fails the dbt step, so scoring,
 publishing and the Redis export of that run never start.
+
+Each dbt invocation gets its environment (paths, declarations, the run's score date) through a
+file in its own target folder, read by `scoreline-dbt` (ml.warehouse.dbt_wrapper): nothing is
+set in this process's environment.
 """
 
+import shutil
+import sys
+import uuid
 from collections.abc import Mapping
 from datetime import date, timedelta
 from pathlib import Path
@@ -18,21 +26,29 @@ from pydantic import Field
 
 from ml.config import Settings
 from ml.ingest.raw_contract import RawContractError
-from ml.training.specs import load_specs
+from ml.monitoring.performance import anything_matured
+from ml.training.specs import ModelSpec, load_specs
 from ml.warehouse.dbt_runner import (
+    MONITORING_SELECT,
     NIGHTLY_EXCLUDE,
     TRAINING_SELECT,
     check_build_inputs,
-    dbt_executable,
+    dbt_environment,
     last_loaded_date,
     nightly_selection,
     plan_build,
     run_dbt,
+    run_settings_env,
 )
+from ml.warehouse.dbt_wrapper import write_invocation_env
 from orchestration.defs.partitions import ONE_RUN_PER_DATE, daily_partitions, partition_date
 from orchestration.lib.resources import WarehouseResource
 
 TRAINING_LABELS = "training_labels"
+REALIZED_LABELS = "realized_labels"
+# Invocation folders kept under <dbt target>/invocations (each holds a manifest copy and the
+# run results); older ones are removed when a new one starts.
+KEPT_INVOCATIONS = 30
 
 
 class WarehouseBuildConfig(dg.Config):
@@ -52,7 +68,19 @@ class WarehouseBuildConfig(dg.Config):
 
 
 class ScorelineDbtTranslator(DagsterDbtTranslator):
-    """Groups dbt assets by their folder (staging, intermediate, features, ...)."""
+    """Groups dbt assets by their folder (staging, intermediate, features, ...); the realized
+    labels read every spec's published predictions, so they follow those assets."""
+
+    def __init__(self, published: list[dg.AssetKey]) -> None:
+        super().__init__()
+        self.published = published
+
+    def get_asset_spec(self, manifest, unique_id, project) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        if unique_id.startswith("model.") and spec.key.path[-1] == REALIZED_LABELS:
+            own = [dep for dep in spec.deps if dep.asset_key.path[0] != "published"]
+            spec = spec.replace_attributes(deps=[*own, *self.published])
+        return spec
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         fqn = dbt_resource_props.get("fqn", [])
@@ -94,14 +122,31 @@ def prepared_dbt_project(settings: Settings) -> DbtProject:
 
 
 def dbt_resource(project: DbtProject) -> DbtCliResource:
-    # dbt_executable: the venv's dbt, so the UI works without an activated environment.
-    return DbtCliResource(project_dir=project, dbt_executable=dbt_executable())
+    # The venv's dbt behind scoreline-dbt, which applies the invocation's environment file;
+    # an absolute path, so the UI works without an activated environment.
+    wrapper = Path(sys.executable).with_name("scoreline-dbt")
+    return DbtCliResource(project_dir=project, dbt_executable=str(wrapper))
 
 
-def dbt_definitions(settings: Settings) -> tuple[dg.Definitions, dg.AssetsDefinition, Any]:
-    """The nightly and training dbt assets, and the Definitions holding them."""
+def invocation_target(settings: Settings, values: dict[str, object] | None) -> Path:
+    """A fresh target folder for one dbt invocation, holding its environment file."""
+    root = settings.dbt_target_dir / "invocations"
+    root.mkdir(parents=True, exist_ok=True)
+    for old in sorted(root.iterdir(), key=lambda p: p.stat().st_mtime)[:-KEPT_INVOCATIONS]:
+        shutil.rmtree(old, ignore_errors=True)
+    target = root / uuid.uuid4().hex[:12]
+    write_invocation_env(target, {**dbt_environment(settings), **run_settings_env(values)})
+    return target
+
+
+def dbt_definitions(
+    settings: Settings, specs: list[ModelSpec]
+) -> tuple[dg.Definitions, dg.AssetsDefinition, Any, dg.AssetsDefinition]:
+    """The nightly, training and monitoring dbt assets, and the Definitions holding them."""
     project = prepared_dbt_project(settings)
-    translator = ScorelineDbtTranslator()
+    translator = ScorelineDbtTranslator(
+        [dg.AssetKey([spec.name, "published_predictions"]) for spec in specs]
+    )
 
     @dbt_assets(
         manifest=project.manifest_path,
@@ -133,13 +178,9 @@ def dbt_definitions(settings: Settings) -> tuple[dg.Definitions, dg.AssetsDefini
         context.log.info(
             f"raw contract holds for {checked.files_checked} files; run settings {plan.vars}"
         )
-        with warehouse.dbt_environment(plan.vars):
-            args = [
-                "build",
-                *plan.build_flags,
-                *(["--full-refresh"] if config.full_refresh else []),
-            ]
-            yield from dbt.cli(args, context=context).stream()
+        args = ["build", *plan.build_flags, *(["--full-refresh"] if config.full_refresh else [])]
+        target = invocation_target(current, plan.vars)
+        yield from dbt.cli(args, context=context, target_path=target).stream()
 
     @dbt_assets(
         manifest=project.manifest_path,
@@ -159,14 +200,37 @@ def dbt_definitions(settings: Settings) -> tuple[dg.Definitions, dg.AssetsDefini
             raise dg.Failure(description="the warehouse is empty: run the nightly job first")
         # Labels ripen against what is loaded, not against raw folders that may run ahead.
         values = {"score_date": (loaded + timedelta(days=1)).isoformat()}
-        with warehouse.dbt_environment(values):
-            yield from dbt.cli(["build"], context=context).stream()
+        target = invocation_target(current, values)
+        yield from dbt.cli(["build"], context=context, target_path=target).stream()
+
+    @dbt_assets(
+        manifest=project.manifest_path,
+        project=project,
+        select=MONITORING_SELECT,
+        partitions_def=daily_partitions(settings),
+        backfill_policy=ONE_RUN_PER_DATE,
+        dagster_dbt_translator=translator,
+        name="monitoring_dbt_models",
+    )
+    def monitoring_dbt_models(
+        context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+    ):
+        """Realized labels of published champion scores whose label windows closed by the
+        score date, labelled as training rows are. Refreshes nightly after publication; a night
+        on which no published date has matured skips it."""
+        current = warehouse.settings()
+        score_date = partition_date(context)
+        if not anything_matured(current, specs, score_date):
+            context.log.info(f"no published score date has matured by {score_date}")
+            return
+        target = invocation_target(current, {"score_date": score_date.isoformat()})
+        yield from dbt.cli(["build"], context=context, target_path=target).stream()
 
     definitions = dg.Definitions(
-        assets=[nightly_dbt_models, training_dbt_models],
+        assets=[nightly_dbt_models, training_dbt_models, monitoring_dbt_models],
         resources={"dbt": dbt_resource(project)},
     )
-    return definitions, nightly_dbt_models, training_dbt_models
+    return definitions, nightly_dbt_models, training_dbt_models, monitoring_dbt_models
 
 
 def asset_key_for_relation(assets: dg.AssetsDefinition, relation: str) -> dg.AssetKey:

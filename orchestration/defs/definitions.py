@@ -22,18 +22,18 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or Settings.from_env()
     specs = list(load_specs(settings.business_dir).values())
     partitions = daily_partitions(settings)
-    dbt_defs, nightly_dbt, training_dbt = dbt_definitions(settings)
+    dbt_defs, nightly_dbt, training_dbt, monitoring_dbt = dbt_definitions(settings, specs)
     assets = [
         asset
         for spec in specs
         for asset in model_assets(spec, nightly_dbt, training_dbt, partitions)
     ]
-    assets.append(realized_performance_asset(specs, partitions))
+    assets.append(realized_performance_asset(specs, monitoring_dbt, partitions))
     job_defs = jobs(specs, nightly_dbt, training_dbt)
     own = dg.Definitions(
         assets=assets,
         jobs=job_defs,
-        schedules=schedules(specs, job_defs),
+        schedules=schedules(specs, job_defs, settings.nightly_hour_utc),
         sensors=[retraining_sensor(specs, job_defs)],
         resources={
             "warehouse": WarehouseResource(data_dir=str(settings.data_dir)),

@@ -30,7 +30,11 @@ from ml.training import registry
 from ml.training.registry import RegistryError
 from ml.training.specs import ModelSpec
 from ml.training.train import train_and_register
-from orchestration.defs.dbt_models import TRAINING_LABELS, asset_key_for_relation
+from orchestration.defs.dbt_models import (
+    REALIZED_LABELS,
+    TRAINING_LABELS,
+    asset_key_for_relation,
+)
 from orchestration.defs.partitions import ONE_RUN_PER_DATE, partition_date
 from orchestration.lib.resources import MlflowResource, RedisResource, WarehouseResource
 
@@ -253,11 +257,16 @@ def model_assets(
 
 
 def realized_performance_asset(
-    specs: list[ModelSpec], partitions: dg.PartitionsDefinition
+    specs: list[ModelSpec],
+    monitoring_dbt: dg.AssetsDefinition,
+    partitions: dg.PartitionsDefinition,
 ) -> dg.AssetsDefinition:
     @dg.asset(
         key=["monitoring", "realized_performance"],
-        deps=[dg.AssetKey([spec.name, "published_predictions"]) for spec in specs],
+        deps=[
+            asset_key_for_relation(monitoring_dbt, REALIZED_LABELS),
+            *(dg.AssetKey([spec.name, "published_predictions"]) for spec in specs),
+        ],
         partitions_def=partitions,
         backfill_policy=ONE_RUN_PER_DATE,
         group_name="monitoring",

@@ -7,7 +7,6 @@ demo runs with no configuration and an operator overrides one thing at a time.
 from __future__ import annotations
 
 import os
-from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,12 +17,7 @@ from pydantic import Field
 
 from ml.config import Settings
 from ml.serving import redis_export
-from ml.warehouse.dbt_runner import (
-    connect_read_only,
-    dbt_environment,
-    run_settings_env,
-    update_environment,
-)
+from ml.warehouse.dbt_runner import connect_read_only
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -41,23 +35,6 @@ class WarehouseResource(dg.ConfigurableResource):
 
     def connect_read_only(self) -> duckdb.DuckDBPyConnection:
         return connect_read_only(self.settings())
-
-    @contextmanager
-    def dbt_environment(self, run_settings: dict[str, object] | None = None):
-        """The variables dbt's profile and sources read, and this run's settings (score date,
-        reload, tests scope; see ml.warehouse.dbt_runner.RUN_SETTINGS), set for the dbt
-        subprocess."""
-        # dagster-dbt puts each invocation in its own folder under DBT_TARGET_PATH.
-        values: dict[str, str | None] = {
-            **dbt_environment(self.settings()),
-            **run_settings_env(run_settings),
-        }
-        previous = {key: os.environ.get(key) for key in values}
-        update_environment(os.environ, values)
-        try:
-            yield
-        finally:
-            update_environment(os.environ, previous)
 
 
 class MlflowResource(dg.ConfigurableResource):

@@ -133,6 +133,7 @@ def test_every_spec_trains_on_the_rows_it_would_have_scored(parity_warehouses, s
 NIGHTS = 5
 
 
+@pytest.mark.slow
 def test_nights_in_a_row_equal_a_full_rebuild(fresh_settings, built_settings):
     """The lifetime aggregates continue night to night from stored rows; a full build computes
     them from scratch. Five nights must land on the same rows."""
@@ -195,6 +196,7 @@ def test_rerunning_a_night_replaces_its_rows_instead_of_duplicating_them(prebuil
     pdt.assert_frame_equal(query(settings, counts), first)
 
 
+@pytest.mark.slow
 def test_late_activity_counts_each_active_day_once_in_every_path(fresh_settings, built_settings):
     """Activities dated days before the folder they arrive in: a night, a rerun of it and a
     full rebuild agree, and lifetime active days equal distinct activity dates."""

@@ -147,6 +147,7 @@ def quarantined_by_a_night(tmp_path_factory, raw_template, built_settings):
     return settings
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("table", ["customers", "activities"])
 def test_a_night_classifies_rows_exactly_as_a_full_rebuild(
     quarantined, quarantined_by_a_night, table

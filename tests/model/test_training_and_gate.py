@@ -48,6 +48,7 @@ def test_churn_model_beats_the_floor_and_the_baseline_and_is_logged(ml_settings)
     assert f"scoreline=={version('scoreline')}" in requirements
 
 
+@pytest.mark.slow
 def test_gate_refuses_a_worse_challenger_and_promotes_a_better_one(ml_settings):
     weak = train_and_register(LOW_FLOOR, ml_settings, params=WEAK)
     assert weak.decision.promote, "the first model above the floor is promoted"
@@ -73,7 +74,7 @@ def test_a_model_below_the_floor_is_never_promoted(ml_settings):
     assert registry.alias_version(client, CHURN, registry.CHAMPION) is None
 
 
-def test_rollback_returns_champion_to_the_previous_version_and_records_why(ml_settings):
+def test_rollback_and_every_alias_move_are_kept_in_an_append_only_audit(ml_settings):
     first = train_and_register(LOW_FLOOR, ml_settings, params=WEAK)
     second = train_and_register(LOW_FLOOR, ml_settings)
     client = registry.connect(ml_settings)
@@ -88,21 +89,17 @@ def test_rollback_returns_champion_to_the_previous_version_and_records_why(ml_se
         registry.rollback(client, CHURN, "oncall", "again")
     assert registry.alias_version(client, CHURN, registry.CHAMPION) == first.version
 
-
-def test_every_alias_move_is_kept_in_an_append_only_audit(ml_settings):
-    first = train_and_register(LOW_FLOOR, ml_settings, params=WEAK)
-    second = train_and_register(LOW_FLOOR, ml_settings)
-    client = registry.connect(ml_settings)
-    before = len(registry.promotion_history(client, CHURN))
     # Regression: the history lived in one 5,000-character MLflow tag and dropped old moves.
+    before = len(registry.promotion_history(client, CHURN))
     reason = "incident review " + "x" * 300
     for n in range(40):
-        version = first.version if n % 2 == 0 else second.version
+        version = second.version if n % 2 == 0 else first.version
         registry.move_alias(client, CHURN, registry.CHAMPION, version, f"oncall-{n}", reason)
     history = registry.promotion_history(client, CHURN)
     assert len(history) == before + 40
+    assert history[0]["alias"] == "challenger" and history[0]["by"] != "oncall-0"
     assert history[before]["by"] == "oncall-0" and history[-1]["by"] == "oncall-39"
-    assert history[-1]["previous"] == first.version and history[-1]["version"] == second.version
+    assert history[-1]["previous"] == second.version and history[-1]["version"] == first.version
     with (
         sqlite3.connect(ml_settings.audit_db) as con,
         pytest.raises(sqlite3.DatabaseError, match="append-only"),

@@ -1,8 +1,8 @@
 """The whole asset graph materialized in process: real dbt, DuckDB, MLflow (SQLite), Redis.
 
 One small business (6,000 customers, Jan 1 to Apr 28 2026) with a price rise on Apr 27:
-bootstrap the warehouse for Apr 25, train both models, then run the nightly job for Apr
-25 to 28. Score dates Apr 25-27 are clean; Apr 28 is the first that sees the rise.
+bootstrap the warehouse for Apr 26, train both models, then run the nightly job for Apr
+26 to 28. Score dates Apr 26-27 are clean; Apr 28 is the first that sees the rise.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from tests.conftest import settings_under
 
 START = date(2026, 1, 1)
 DRIFT_DAY = date(2026, 4, 27)
-CLEAN_DATES = date_range(date(2026, 4, 25), date(2026, 4, 27))
+CLEAN_DATES = date_range(date(2026, 4, 26), date(2026, 4, 27))
 DRIFT_DATE = date(2026, 4, 28)
 SPECS = load_specs()  # the default business (businesses/subscription)
 

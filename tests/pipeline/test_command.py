@@ -21,10 +21,11 @@ SCORELINE = str(Path(sys.executable).with_name("scoreline"))
 
 def scoreline(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "SCORELINE_DATA_DIR": str(data_dir)}
-    env.pop("DAGSTER_HOME", None)
-    return subprocess.run(
-        [SCORELINE, *args], env=env, capture_output=True, text=True, timeout=600
-    )
+    # Stores another test pointed this process at (mlflow.set_tracking_uri sets the variable)
+    # must not leak into the operator's command: everything under its own data directory.
+    for inherited in ("DAGSTER_HOME", "MLFLOW_TRACKING_URI", "REDIS_URL"):
+        env.pop(inherited, None)
+    return subprocess.run([SCORELINE, *args], env=env, capture_output=True, text=True, timeout=600)
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +57,7 @@ def test_build_runs_the_warehouse_job_quietly_with_its_logs_in_a_file(built_by_c
     assert runs[0].tags["scoreline/launched_by"] == "scoreline"
 
 
+@pytest.mark.slow
 def test_a_night_without_a_champion_fails_in_one_line_and_publishes_nothing(built_by_command):
     data_dir, _ = built_by_command
     result = scoreline(data_dir, "nightly", "--date", SCORE_DATE.isoformat())

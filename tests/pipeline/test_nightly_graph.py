@@ -54,6 +54,8 @@ def test_definitions_hold_the_graph_checks_schedules_and_sensor(pipeline):
     assert {s.name for s in repo.schedule_defs} == {
         "nightly_schedule", "churn_retraining_schedule", "payment_failure_retraining_schedule"
     }  # fmt: skip
+    nightly = next(s for s in repo.schedule_defs if s.name == "nightly_schedule")
+    assert nightly.cron_schedule == f"0 {pipeline.settings.nightly_hour_utc} * * *"
     assert [s.name for s in repo.sensor_defs] == ["retraining_sensor"]
 
 
@@ -89,6 +91,7 @@ def test_the_first_date_after_a_price_rise_alarms_and_requests_retraining(drifte
     assert "drift on 2026-04-28" in churn.tags["scoreline/retrain_reason"]
 
 
+@pytest.mark.slow
 def test_a_backfilled_date_publishes_and_matures_without_rolling_redis_back(drifted_pipeline):
     pipeline = drifted_pipeline
     backfilled = date(2026, 3, 20)

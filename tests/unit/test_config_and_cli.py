@@ -40,8 +40,10 @@ def test_environment_overrides_each_path(tmp_path):
             "SCORELINE_DATA_DIR": str(tmp_path),
             "SCORELINE_RAW_DIR": "/srv/raw",
             "REDIS_URL": "redis://127.0.0.1:6379/2",
+            "SCORELINE_NIGHTLY_HOUR_UTC": "5",
         }
     )
+    assert settings.nightly_hour_utc == 5
     assert settings.warehouse_path == tmp_path / "warehouse.duckdb"
     assert settings.raw_dir == Path("/srv/raw")
     assert settings.redis_url == "redis://127.0.0.1:6379/2"

@@ -282,7 +282,11 @@ def generate(
     next_activity_id = 1
     totals = dict(activities=0, cancellations=0, malformed=0)
     days_bar = tqdm(
-        range(days), desc="generating days", unit="day", disable=not progress, file=progress_file
+        range(days),
+        desc="generating days",
+        unit="day",
+        file=progress_file,
+        disable=None if progress else True,  # None: no bar when not on a terminal
     )
     for t in days_bar:
         day = start + timedelta(days=t)

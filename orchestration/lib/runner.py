@@ -125,6 +125,8 @@ def step_summaries(instance: dg.DagsterInstance, result: dg.ExecuteInProcessResu
         if step in checks:
             passed = sum(checks[step])
             parts.append(f"checks {passed}/{len(checks[step])} passed")
+        if not parts:
+            parts.append("nothing to do this night")
         lines.append(f"  {step:<38} {seconds:6.1f}s  {', '.join(parts)}")
     return lines
 
@@ -145,7 +147,9 @@ def run_nights(
     when it is a stream, else stderr; none when False)."""
     dates = list(dates)
     stream = None if isinstance(progress, bool) else progress
-    with tqdm(dates, desc=job_name, unit="night", disable=not progress, file=stream) as bar:
+    # disable=None: no bar when the stream is not a terminal (a log file, CI)
+    with tqdm(dates, desc=job_name, unit="night", disable=None if progress else True,
+              file=stream) as bar:  # fmt: skip
         for day in bar:
             bar.set_postfix_str(day.isoformat())
             result = run_job(defs, job_name, instance, day)

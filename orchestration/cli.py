@@ -17,7 +17,7 @@ import sys
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -149,6 +149,12 @@ class _Dagster:
         run_nights(
             self.defs, self.instance, dates, job, progress=self.screen.bars, on_night=summary
         )
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    """End a command on an expected error: its message in one line, exit 1."""
+    typer.echo(f"error: {exc}", err=True)
+    return typer.Exit(1)
 
 
 def _run(ctx: typer.Context, command: str, body: Callable[[Settings, Terminal], None]) -> None:
@@ -328,7 +334,7 @@ def score_command(
         loaded = last_loaded_date(settings)
         if loaded is None:
             raise RawContractError("the warehouse is empty: run `scoreline build` first")
-        day = _day(date_) or date.fromordinal(loaded.toordinal() + 1)
+        day = _day(date_) or loaded + timedelta(days=1)
         keys = [
             dg.AssetKey([spec.name, asset])
             for spec in _specs(settings, models)
@@ -591,8 +597,7 @@ def features_command(
             for model, version, _ in declared_versions(path):
                 typer.echo(f"{model} v{version}: declared")
     except EXPECTED_ERRORS as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from exc
+        raise _fail(exc) from exc
     if stale and not write:
         for path in stale:
             typer.echo(
@@ -624,8 +629,7 @@ def fingerprints_command(
     try:
         run_dbt(settings, ["parse", "--quiet"], capture=True)
     except EXPECTED_ERRORS as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from exc
+        raise _fail(exc) from exc
     manifest = json.loads((settings.dbt_target_dir / "manifest.json").read_text())
     current = compute_fingerprints(manifest)
     path = settings.business_dir / FINGERPRINTS_FILE
@@ -673,8 +677,7 @@ def dbt_command(ctx: typer.Context) -> None:
     try:
         run_dbt(_state(ctx).settings, ctx.args)
     except DbtError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from exc
+        raise _fail(exc) from exc
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 
 from ml.config import Settings
-from ml.scoring.publish import publish_table, published_glob
+from ml.scoring.publish import publish_table, published_dates, published_glob
 from ml.training import registry
 from ml.training.evaluate import classification_metrics
 from ml.training.specs import ModelSpec
@@ -22,18 +22,9 @@ from ml.warehouse.dbt_runner import connect_read_only
 HISTORY = "performance_history"
 
 
-def _dates(settings: Settings, table: str, model_name: str) -> set[date]:
-    folder = settings.published_dir / table / f"model={model_name}"
-    return {date.fromisoformat(p.name.split("=", 1)[1]) for p in folder.glob("score_date=*")}
-
-
 def measured_dates(settings: Settings, model_name: str) -> set[date]:
     """Score dates whose realized performance is already in the history."""
-    return _dates(settings, HISTORY, model_name)
-
-
-def published_dates(settings: Settings, model_name: str) -> set[date]:
-    return _dates(settings, "predictions", model_name)
+    return set(published_dates(settings, HISTORY, model_name))
 
 
 def anything_matured(settings: Settings, specs: list[ModelSpec], as_of: date) -> bool:
@@ -42,7 +33,8 @@ def anything_matured(settings: Settings, specs: list[ModelSpec], as_of: date) ->
     return any(
         day + timedelta(days=spec.label.horizon_days) <= as_of
         for spec in specs
-        for day in published_dates(settings, spec.name) - measured_dates(settings, spec.name)
+        for day in set(published_dates(settings, "predictions", spec.name))
+        - measured_dates(settings, spec.name)
     )
 
 

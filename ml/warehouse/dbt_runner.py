@@ -13,7 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -24,6 +24,7 @@ from ml.config import Settings
 from ml.ingest.business import declarations_for_dbt, load_business
 from ml.ingest.raw_contract import RawContractError, check_raw_files, default_score_date
 from ml.training.specs import ModelSpec, load_specs
+from ml.warehouse.dbt_wrapper import update_environment
 from ml.warehouse.feature_families import column_needs
 
 
@@ -52,15 +53,6 @@ def run_settings_env(values: dict[str, object] | None) -> dict[str, str | None]:
         f"SCORELINE_{name.upper()}": (str(values[name]) if name in values else None)
         for name in RUN_SETTINGS
     }
-
-
-def update_environment(env: MutableMapping[str, str], values: Mapping[str, str | None]) -> None:
-    """Set each value in `env`; None removes the variable."""
-    for key, value in values.items():
-        if value is None:
-            env.pop(key, None)
-        else:
-            env[key] = value
 
 
 def dbt_vars(

@@ -13,12 +13,21 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 
 INVOCATION_ENV = "scoreline_env.json"
 # Set by dagster-dbt for each invocation; the file never overrides them.
 OWNED_BY_DAGSTER = ("DBT_TARGET_PATH", "DBT_LOG_PATH", "DBT_PROJECT_DIR", "DBT_PROFILES_DIR")
+
+
+def update_environment(env: MutableMapping[str, str], values: Mapping[str, str | None]) -> None:
+    """Set each value in `env`; None removes the variable."""
+    for key, value in values.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
 
 
 def write_invocation_env(target_path: Path, values: Mapping[str, str | None]) -> None:
@@ -35,11 +44,7 @@ def invocation_env(environ: Mapping[str, str]) -> dict[str, str]:
     path = Path(target) / INVOCATION_ENV if target else None
     if path is None or not path.exists():
         return env
-    for key, value in json.loads(path.read_text()).items():
-        if value is None:
-            env.pop(key, None)
-        else:
-            env[key] = value
+    update_environment(env, json.loads(path.read_text()))
     return env
 
 

@@ -27,7 +27,7 @@ from pydantic import Field
 from ml.config import Settings
 from ml.ingest.raw_contract import RawContractError
 from ml.monitoring.performance import anything_matured
-from ml.training.specs import ModelSpec, load_specs
+from ml.training.specs import ModelSpec
 from ml.warehouse.dbt_runner import (
     MONITORING_SELECT,
     NIGHTLY_EXCLUDE,
@@ -154,14 +154,16 @@ def dbt_definitions(
         [dg.AssetKey([spec.name, "published_predictions"]) for spec in specs]
     )
 
+    common = {"manifest": project.manifest_path, "project": project,
+              "dagster_dbt_translator": translator}  # fmt: skip
+    # one run per score date, like the rest of the nightly graph
+    nightly = {**common, "partitions_def": daily_partitions(settings),
+               "backfill_policy": ONE_RUN_PER_DATE}  # fmt: skip
+
     @dbt_assets(
-        manifest=project.manifest_path,
-        project=project,
-        select=nightly_selection(load_specs(settings.business_dir)),
+        **nightly,
+        select=nightly_selection({spec.name: spec for spec in specs}),
         exclude=NIGHTLY_EXCLUDE,
-        partitions_def=daily_partitions(settings),
-        backfill_policy=ONE_RUN_PER_DATE,
-        dagster_dbt_translator=translator,
         name="nightly_dbt_models",
     )
     def nightly_dbt_models(
@@ -188,13 +190,7 @@ def dbt_definitions(
         target = invocation_target(current, plan.vars)
         yield from dbt.cli(args, context=context, target_path=target).stream()
 
-    @dbt_assets(
-        manifest=project.manifest_path,
-        project=project,
-        select=TRAINING_SELECT,
-        dagster_dbt_translator=translator,
-        name="training_dbt_models",
-    )
+    @dbt_assets(**common, select=TRAINING_SELECT, name="training_dbt_models")
     def training_dbt_models(
         context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
     ):
@@ -209,15 +205,7 @@ def dbt_definitions(
         target = invocation_target(current, values)
         yield from dbt.cli(["build"], context=context, target_path=target).stream()
 
-    @dbt_assets(
-        manifest=project.manifest_path,
-        project=project,
-        select=MONITORING_SELECT,
-        partitions_def=daily_partitions(settings),
-        backfill_policy=ONE_RUN_PER_DATE,
-        dagster_dbt_translator=translator,
-        name="monitoring_dbt_models",
-    )
+    @dbt_assets(**nightly, select=MONITORING_SELECT, name="monitoring_dbt_models")
     def monitoring_dbt_models(
         context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
     ):

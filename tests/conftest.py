@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
 import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from dataclasses import replace
 from datetime import date, timedelta
@@ -30,10 +33,35 @@ SCORE_DATE = START + timedelta(days=DAYS)
 
 def settings_under(root: Path) -> Settings:
     """Settings whose every path sits under `root` (a test's own data directory)."""
-    return replace(
+    settings = replace(
         Settings.from_env({"SCORELINE_DATA_DIR": str(root)}),
         training_sample_pct=100,
     )
+    seed_mlflow_store(settings.mlflow_tracking_uri)
+    return settings
+
+
+@functools.cache
+def _empty_mlflow_store() -> Path:
+    """A real, empty MLflow SQLite store, created once per session (by a client of its own:
+    mlflow.set_tracking_uri would point this process's later stores at it)."""
+    from mlflow import MlflowClient
+
+    folder = Path(tempfile.mkdtemp(prefix="scoreline-mlflow-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    uri = f"sqlite:///{folder / 'mlflow.db'}"
+    MlflowClient(uri, uri).search_experiments()  # the first request creates and migrates it
+    return folder / "mlflow.db"
+
+
+def seed_mlflow_store(tracking_uri: str) -> None:
+    """Start a test's own MLflow store as a copy of an empty one: creating a store runs MLflow's
+    schema migrations (~4 s), which each of some twenty tests with a store of its own repeated.
+    The copy is the same store MLflow would create; the test then writes to it as usual."""
+    path = Path(tracking_uri.removeprefix("sqlite:///"))
+    if tracking_uri.startswith("sqlite:///") and not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(_empty_mlflow_store(), path)
 
 
 @pytest.fixture(scope="session")

@@ -12,16 +12,18 @@ import os
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import mlflow
-import mlflow.sklearn
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
 from ml.config import Settings
 from ml.training import audit
-from ml.training.model import ScoringModel
 from ml.training.specs import ModelSpec
+
+if TYPE_CHECKING:
+    from ml.training.model import ScoringModel
 
 CHAMPION = "champion"
 CHALLENGER = "challenger"
@@ -93,6 +95,12 @@ def load_model(client: Registry, spec: ModelSpec, alias: str) -> LoadedModel:
             f"no '{alias}' model for {spec.name}: train one with `scoreline train {spec.name}` "
             f"or promote a version with `scoreline promote {spec.name} VERSION`"
         )
+    # loaded here, not at import: the model code pulls in LightGBM and scikit-learn (2 s), which
+    # reading aliases and their history (`scoreline models`, the app) never needs
+    import mlflow.sklearn
+
+    from ml.training.model import ScoringModel
+
     uri = f"models:/{spec.registered_model_name}/{version}"
     try:
         model = mlflow.sklearn.load_model(uri)

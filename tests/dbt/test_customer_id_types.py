@@ -39,6 +39,7 @@ def test_integer_ids_in_one_table_and_text_in_another_are_refused(fresh_settings
     assert "an integer in customers" in message
 
 
+@pytest.mark.slow
 def test_text_ids_build_the_same_features_as_integer_ids(fresh_settings, built_settings):
     _text_customer_ids(fresh_settings.raw_dir)
     build_warehouse(fresh_settings, score_date=SCORE_DATE, full_refresh=True, capture=True)

@@ -11,7 +11,7 @@ import pytest
 from ml.config import Settings
 from ml.ingest.generate import generate
 from ml.warehouse.dbt_runner import build_warehouse
-from tests.conftest import settings_under
+from tests.conftest import seed_mlflow_store, settings_under
 
 START = date(2026, 1, 1)
 DAYS = 150
@@ -29,12 +29,14 @@ def ml_warehouse(tmp_path_factory) -> Settings:
 
 def with_own_store(warehouse: Settings, root: Path) -> Settings:
     """`warehouse` with an MLflow store and a published folder of its own under `root`."""
-    return replace(
+    settings = replace(
         warehouse,
         mlflow_tracking_uri=f"sqlite:///{root / 'mlflow.db'}",
         mlflow_artifacts_dir=root / "artifacts",
         published_dir=root / "published",
     )
+    seed_mlflow_store(settings.mlflow_tracking_uri)
+    return settings
 
 
 @pytest.fixture

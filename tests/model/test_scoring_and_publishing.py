@@ -58,8 +58,11 @@ def published(shared_store, tmp_path):
 
 @pytest.fixture
 def own_store(ml_settings):
-    """A registry and published folder of this test's own, which it may break or extend."""
-    return _publish_champion_and_shadow(ml_settings)
+    """A registry and published folder of this test's own, which it may break: one small
+    champion with one score date published."""
+    train_and_register(CHURN, ml_settings)
+    _score_and_publish(ml_settings)
+    return ml_settings
 
 
 def test_predictions_carry_every_field_for_every_active_customer(published):
@@ -142,9 +145,10 @@ def test_publishing_rows_of_another_date_is_refused_before_writing(published):
         publish_predictions(published, rows, "churn", SCORE_DATE.replace(day=1))
 
 
-def test_second_model_scores_and_publishes_from_its_spec(own_store):
+def test_second_model_scores_and_publishes_from_its_spec(published):
+    # adds a model beside churn in the shared registry; the other tests read churn only
     spec = SPECS["payment_failure"]
-    train_and_register(spec, own_store)
-    _score_and_publish(own_store, spec)
-    rows = _published(own_store)
+    train_and_register(spec, published)
+    _score_and_publish(published, spec)
+    rows = _published(published)
     assert set(rows.model_name) == {"churn", "payment_failure"}

@@ -37,6 +37,7 @@ def built_by_command(tmp_path_factory, raw_template) -> tuple[Path, subprocess.C
     return data_dir, scoreline(data_dir, "build", "--score-date", day.isoformat())
 
 
+@pytest.mark.slow
 def test_build_runs_the_warehouse_job_quietly_with_its_logs_in_a_file(built_by_command):
     data_dir, result = built_by_command
     assert result.returncode == 0, result.stderr
@@ -68,8 +69,8 @@ def test_a_night_without_a_champion_fails_in_one_line_and_publishes_nothing(buil
     assert not list((data_dir / "published").glob("predictions/*/*/*.parquet"))
 
 
-def test_the_audit_and_the_registry_answer_before_any_model_exists(built_by_command):
-    data_dir, _ = built_by_command
+def test_the_audit_and_the_registry_answer_before_any_model_exists(tmp_path):
+    data_dir = tmp_path  # nothing built, trained or audited yet
     shown = scoreline(data_dir, "models", "--history")
     assert shown.returncode == 0, shown.stderr
     assert "churn: champion vNone, challenger vNone" in shown.stdout

@@ -61,8 +61,11 @@ def main() -> None:
             }
         ),
         training_sample_pct=training_sample_pct(args.customers, args.days),
+        # the generated calendar's own today: its last raw day may lie after the real one
+        today=START + timedelta(days=args.days + 1 + args.clean_nights),
     )
     os.environ["SCORELINE_TRAINING_SAMPLE_PCT"] = str(settings.training_sample_pct)
+    os.environ["SCORELINE_TODAY"] = settings.today.isoformat()  # for the Dagster resources
     first_night = START + timedelta(days=args.days)
     total_days = args.days + 1 + args.clean_nights
     if not any(settings.raw_dir.glob("day=*")):

@@ -155,6 +155,8 @@ def main() -> None:
         warehouse_path=data_dir / "warehouse.duckdb",
         dbt_target_dir=data_dir / "dbt_target",
         training_sample_pct=training_sample_pct(args.customers, args.days),
+        # the generated calendar's own today: its last raw day may lie after the real one
+        today=START + timedelta(days=args.days),
     )
     pct = settings.training_sample_pct
     rows: list[tuple[str, float, int, float]] = []

@@ -8,8 +8,8 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -36,6 +36,9 @@ class Settings:
     first_score_date: date
     # Hour (UTC) of the nightly schedule: after the day folder of the day before has landed.
     nightly_hour_utc: int = 2
+    # The run's today (UTC): no raw day folder may be dated after it (plus the business's
+    # arrival.days_ahead). SCORELINE_TODAY replays or benchmarks another calendar.
+    today: date = field(default_factory=lambda: datetime.now(UTC).date())
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -68,6 +71,11 @@ class Settings:
                 env.get("SCORELINE_FIRST_SCORE_DATE", "2026-01-01")
             ),
             nightly_hour_utc=int(env.get("SCORELINE_NIGHTLY_HOUR_UTC", "2")),
+            today=(
+                date.fromisoformat(env["SCORELINE_TODAY"])
+                if env.get("SCORELINE_TODAY")
+                else datetime.now(UTC).date()
+            ),
         )
 
     @property

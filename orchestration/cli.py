@@ -26,9 +26,15 @@ import typer
 from ml.config import Settings
 from ml.ingest.business import load_business
 from ml.ingest.generate import DriftScenario, generate
-from ml.ingest.raw_contract import RawContractError, check_raw_files, default_score_date
+from ml.ingest.raw_contract import RawContractError, check_raw_files
 from ml.training.specs import ModelSpec, SpecError, load_specs
-from ml.warehouse.dbt_runner import DbtError, dbt_environment, run_dbt
+from ml.warehouse.dbt_runner import (
+    DbtError,
+    dbt_environment,
+    newest_score_date,
+    raw_day_bound,
+    run_dbt,
+)
 from orchestration.lib.terminal import Terminal, terminal
 
 DEMO_CUSTOMERS = 50_000
@@ -61,6 +67,7 @@ def _expected(exc: BaseException) -> bool:
         for module, name in EXPECTED_ERRORS
         if module in sys.modules
     )
+
 
 app = typer.Typer(
     name="scoreline",
@@ -117,10 +124,6 @@ def _specs(settings: Settings, names: list[str] | None) -> list[ModelSpec]:
     if unknown:
         raise SpecError(f"unknown model spec(s) {unknown}; known: {sorted(specs)}")
     return [specs[name] for name in names] if names else list(specs.values())
-
-
-def _newest_score_date(settings: Settings) -> date:
-    return default_score_date(settings.raw_dir)
 
 
 class _Dagster:
@@ -258,7 +261,10 @@ def check_raw_command(
 
     def body(settings: Settings, screen: Terminal) -> None:
         business = load_business(settings.business_dir)
-        result = check_raw_files(settings.raw_dir, business, since=_day(since), until=_day(until))
+        result = check_raw_files(
+            settings.raw_dir, business, since=_day(since), until=_day(until),
+            latest=raw_day_bound(settings),
+        )  # fmt: skip
         screen.say(
             f"raw input contract holds: {result.files_checked} files, "
             f"days {result.days[0]} to {result.days[-1]}"
@@ -286,7 +292,7 @@ def build_command(
         from ml.warehouse.dbt_runner import last_loaded_date, loaded_rows, plan_build
         from orchestration.defs.automation import WAREHOUSE_JOB
 
-        day = _day(score_date) or _newest_score_date(settings)
+        day = _day(score_date) or newest_score_date(settings)
         plan = plan_build(day, last_loaded_date(settings), full_refresh, _day(reload_from))
         config = {"full_refresh": full_refresh}
         if reload_from:
@@ -372,7 +378,7 @@ def nightly_command(
     def body(settings: Settings, screen: Terminal) -> None:
         from orchestration.defs.automation import NIGHTLY_JOB
 
-        day = _day(date_) or _newest_score_date(settings)
+        day = _day(date_) or newest_score_date(settings)
         _Dagster(settings, screen).nights([day], NIGHTLY_JOB)
 
     _run(ctx, "nightly", body)

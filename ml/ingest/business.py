@@ -78,6 +78,20 @@ class Customers(_Strict):
     attributes: dict[str, Attribute] = {}
 
 
+class Arrival(_Strict):
+    """How the raw day folders arrive: what bounds a folder's date (docs/contract.md)."""
+
+    days_ahead: int = Field(
+        0, ge=0, description="a folder may be dated this many days after the run's today (UTC)"
+    )
+    max_days_late: int = Field(
+        30,
+        ge=0,
+        description="a folder whose newest activity is older than this many days before the "
+        "folder's day is refused as misdated",
+    )
+
+
 class Business(_Strict):
     """A validated business declaration."""
 
@@ -86,6 +100,7 @@ class Business(_Strict):
     customers: Customers = Customers()
     activities: dict[str, Activity]
     activity_attributes: dict[str, Attribute] = {}
+    arrival: Arrival = Arrival()
 
     @model_validator(mode="after")
     def _consistent(self) -> Business:

@@ -106,14 +106,41 @@ def newest_raw_day(raw_dir: Path) -> date | None:
     return with_files[-1] if with_files else None
 
 
-def default_score_date(raw_dir: Path) -> date:
+def latest_raw_day(business: Business, today: date) -> date:
+    """The newest day a raw folder may be named for: today plus the declared tolerance."""
+    return today + timedelta(days=business.arrival.days_ahead)
+
+
+def _future_folders(folders: list[tuple[date, Path]], latest: date | None) -> list[str]:
+    """Folders dated after `latest`: a folder is named for the day its rows arrived, so one in
+    the future is misnamed, and scoring its date would make every customer look inactive."""
+    if latest is None:
+        return []
+    return [
+        f"{folder}: dated after {latest} (today, plus the business's arrival.days_ahead); a "
+        "folder is named for the day its rows arrived. Rename it to that day or remove it, "
+        "then `scoreline build --reload-from <its real day>`"
+        for day, folder in folders
+        if day > latest
+    ]
+
+
+def default_score_date(raw_dir: Path, latest: date | None = None) -> date:
     """The day after the newest raw day of any table: what a run scores when given no date.
 
     The dbt macro `score_date()` applies the same rule when dbt runs by hand.
 
+    Args:
+        raw_dir: Root holding the day folders.
+        latest: The newest day a folder may be named for (latest_raw_day); None: no bound.
+
     Raises:
-        RawContractError: there is no raw day folder with a file.
+        RawContractError: there is no raw day folder with a file, or one is dated after
+            `latest`.
     """
+    future = _future_folders(day_folders(raw_dir), latest)
+    if future:
+        raise RawContractError("raw day folder(s) in the future:\n  " + "\n  ".join(future))
     newest = newest_raw_day(raw_dir)
     if newest is None:
         raise RawContractError(
@@ -124,7 +151,11 @@ def default_score_date(raw_dir: Path) -> date:
 
 
 def check_raw_files(
-    raw_dir: Path, business: Business, since: date | None = None, until: date | None = None
+    raw_dir: Path,
+    business: Business,
+    since: date | None = None,
+    until: date | None = None,
+    latest: date | None = None,
 ) -> RawCheck:
     """Check every raw file of the days in [since, until) against the business's contract.
 
@@ -135,14 +166,16 @@ def check_raw_files(
         business: The vocabulary: which attribute and activity columns the files carry.
         since: First day to check (None: the oldest). A nightly run checks only its new days.
         until: Day after the last to check (None: the newest).
+        latest: The newest day any folder may be named for (latest_raw_day); None: no bound.
 
     Returns:
         How many files and which days were checked.
 
     Raises:
-        RawContractError: a file lacks a column or has a column of the wrong type, a table has
-            no file at all, or there are no day folders. The message names every file and
-            column at fault.
+        RawContractError: a file lacks a column or has a column of the wrong type, is empty or
+            unreadable, a table has no file at all, there are no day folders, a folder is dated
+            in the future or holds only activity long before its day. The message names every
+            file and column at fault.
     """
     contract = raw_contract(business)
     all_folders = day_folders(raw_dir)
@@ -157,7 +190,8 @@ def check_raw_files(
             + (f" between {since} and {until}" if since or until else "")
             + ": run `scoreline generate`, or set SCORELINE_RAW_DIR to your data."
         )
-    problems = [
+    problems = _future_folders(all_folders, latest)
+    problems += [
         f"no {table}.parquet in any day folder under {raw_dir}: every table needs a file on "
         "at least one day"
         for table in TABLES
@@ -171,24 +205,39 @@ def check_raw_files(
     for _, folder in earlier[-1:]:
         for table, columns in contract.items():
             path = folder / f"{table}.parquet"
-            if path.exists():
-                for name, dtype in zip(*_describe(con, path), strict=True):
+            if path.exists() and path.stat().st_size > 0:
+                try:
+                    described = _describe(con, path)
+                except duckdb.Error:
+                    continue  # loaded already; the days being checked are what matters
+                for name, dtype in zip(*described, strict=True):
                     if name in columns and dtype != NULL_TYPE:
                         key = (table, name)
                         text_files.setdefault(key, {}).setdefault(dtype == "VARCHAR", []).append(
                             path
                         )
-    for _, folder in folders:
+    for day, folder in folders:
         for table, columns in contract.items():
             path = folder / f"{table}.parquet"
             if not path.exists():
                 continue
             files += 1
+            if path.stat().st_size == 0:
+                problems.append(
+                    f"{path}: an empty (0-byte) file; a day without rows of a table has no file "
+                    "at all. Remove it, or write the day's rows again"
+                )
+                continue
             try:
                 names, types = _describe(con, path)
             except duckdb.Error as exc:
-                problems.append(f"{path}: not a readable Parquet file ({exc})")
+                problems.append(
+                    f"{path}: not a readable Parquet file, truncated or corrupt ({exc}); write "
+                    "the day's file again"
+                )
                 continue
+            if table == "activities" and "activity_at" in names:
+                problems += _misdated(con, path, day, business.arrival.max_days_late)
             actual = {
                 name: _normalise(str(dtype)) for name, dtype in zip(names, types, strict=True)
             }
@@ -245,6 +294,30 @@ def _mixed_customer_id_kinds(
         f"customer_id is text in {', '.join(sorted(text))} (e.g. {next(iter(text.values()))}) "
         f"but an integer in {', '.join(sorted(typed))} (e.g. {next(iter(typed.values()))}): "
         "the tables join on it, so give it one type in every table"
+    ]
+
+
+def _misdated(
+    con: duckdb.DuckDBPyConnection, path: Path, day: date, max_days_late: int
+) -> list[str]:
+    """A folder whose newest activity is long before its day is misnamed: loaded as that day,
+    every customer would look inactive since. Read from the file's column statistics (text or
+    timestamp alike), so checking a year of files costs no scan."""
+    try:
+        (newest,) = con.execute(
+            "select max(try_cast(stats_max as timestamp)) from parquet_metadata(?) "
+            "where path_in_schema = 'activity_at'",
+            [str(path)],
+        ).fetchone()
+    except duckdb.Error:
+        return []  # no statistics to read: the staging checks still judge every row
+    if newest is None or newest.date() >= day - timedelta(days=max_days_late):
+        return []
+    return [
+        f"{path}: its newest activity is at {newest}, more than {max_days_late} days before the "
+        f"folder's day {day} (the business's arrival.max_days_late): the folder looks misdated. "
+        "Rename it to the day its rows arrived, or raise arrival.max_days_late in business.yml "
+        "if such late deliveries are expected"
     ]
 
 

@@ -22,7 +22,12 @@ import duckdb
 
 from ml.config import Settings
 from ml.ingest.business import declarations_for_dbt, load_business
-from ml.ingest.raw_contract import RawContractError, check_raw_files, default_score_date
+from ml.ingest.raw_contract import (
+    RawContractError,
+    check_raw_files,
+    default_score_date,
+    latest_raw_day,
+)
 from ml.training.specs import ModelSpec, load_specs
 from ml.warehouse.dbt_wrapper import update_environment
 from ml.warehouse.feature_families import column_needs
@@ -264,6 +269,18 @@ def require_raw_day(settings: Settings, day: date) -> None:
         )
 
 
+def raw_day_bound(settings: Settings) -> date:
+    """The newest day a raw folder may be named for: the run's today plus the business's
+    declared arrival.days_ahead."""
+    return latest_raw_day(load_business(settings.business_dir), settings.today)
+
+
+def newest_score_date(settings: Settings) -> date:
+    """What a run scores when given no date: the day after the newest raw day, refusing day
+    folders dated in the future."""
+    return default_score_date(settings.raw_dir, latest=raw_day_bound(settings))
+
+
 def check_build_inputs(settings: Settings, plan: BuildPlan, score_date: date):
     """The raw days a build will read exist (the newest one included) and keep the contract.
 
@@ -272,7 +289,10 @@ def check_build_inputs(settings: Settings, plan: BuildPlan, score_date: date):
     """
     require_raw_day(settings, score_date - timedelta(days=1))
     business = load_business(settings.business_dir)
-    return check_raw_files(settings.raw_dir, business, since=plan.since, until=score_date)
+    return check_raw_files(
+        settings.raw_dir, business, since=plan.since, until=score_date,
+        latest=raw_day_bound(settings),
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -345,7 +365,7 @@ def build_warehouse(
         RawContractError: a raw file this build would read breaks the input contract.
         DbtError: a model or a contract test failed.
     """
-    score_date = score_date or default_score_date(settings.raw_dir)
+    score_date = score_date or newest_score_date(settings)
     plan = plan_build(score_date, last_loaded_date(settings), full_refresh, reload_from_date)
     check_build_inputs(settings, plan, score_date)
     selection = select or nightly_selection(load_specs(settings.business_dir))

@@ -10,7 +10,7 @@ import pytest
 
 from ml.ingest.business import load_business
 from ml.ingest.raw_contract import RawContractError, check_raw_files, default_score_date
-from ml.warehouse.dbt_runner import build_warehouse
+from ml.warehouse.dbt_runner import build_warehouse, newest_score_date
 from tests.conftest import query
 
 
@@ -108,3 +108,46 @@ def test_the_default_score_date_follows_the_newest_day_of_any_table(fresh_settin
     # dbt by hand (no score date given) applies the same rule
     assert query(fresh_settings, "select max(as_of_date) as d from int_customer_dates_scoring_spine"
                  ).d[0].date() == newest + timedelta(days=1)  # fmt: skip
+
+
+def test_a_folder_dated_after_today_is_refused_before_anything_is_built(fresh_settings):
+    """Regression: a folder dated past the partitions moved the load watermark, then every
+    run failed with an unknown partition or a misleading 'no raw day folders'."""
+    days = sorted(fresh_settings.raw_dir.glob("day=*"))
+    future = fresh_settings.raw_dir / f"day={fresh_settings.today + timedelta(days=1)}"
+    future.mkdir()
+    (future / "activities.parquet").write_bytes((days[-1] / "activities.parquet").read_bytes())
+    with pytest.raises(RawContractError, match=f"{future}: dated after {fresh_settings.today}"):
+        build_warehouse(fresh_settings, full_refresh=True, capture=True)
+    assert not fresh_settings.warehouse_path.exists(), "nothing may be built from a bad calendar"
+    with pytest.raises(RawContractError, match=str(future)):
+        check_raw_files(
+            fresh_settings.raw_dir, _business(fresh_settings), since=fresh_settings.today,
+            latest=fresh_settings.today,
+        )  # fmt: skip
+    # removed, the run's default date is the real newest day's again
+    (future / "activities.parquet").unlink()
+    future.rmdir()
+    newest = date.fromisoformat(days[-1].name.removeprefix("day="))
+    assert newest_score_date(fresh_settings) == newest + timedelta(days=1)
+
+
+def test_a_folder_named_months_after_its_rows_is_refused_as_misdated(fresh_settings):
+    """Regression: a folder named a few months ahead of its data was loaded as that day; every
+    customer looked inactive and the high-risk sets emptied, exit 0."""
+    days = sorted(fresh_settings.raw_dir.glob("day=*"))
+    newest = date.fromisoformat(days[-1].name.removeprefix("day="))
+    misdated = fresh_settings.raw_dir / f"day={newest + timedelta(days=60)}"
+    days[-1].rename(misdated)
+    with pytest.raises(RawContractError) as error:
+        check_raw_files(fresh_settings.raw_dir, _business(fresh_settings), since=newest)
+    message = str(error.value)
+    assert str(misdated / "activities.parquet") in message and "looks misdated" in message
+    assert "arrival.max_days_late" in message
+
+
+def test_an_empty_file_is_named_with_the_convention_for_a_day_without_rows(fresh_settings):
+    path = _first_day(fresh_settings) / "activities.parquet"
+    path.write_bytes(b"")
+    with pytest.raises(RawContractError, match=f"{path}: an empty \\(0-byte\\) file; a day"):
+        check_raw_files(fresh_settings.raw_dir, _business(fresh_settings))

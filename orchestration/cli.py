@@ -58,6 +58,7 @@ EXPECTED_ERRORS = (
     ("ml.training.training_set", "TrainingSetError"),
     ("ml.training.registry", "RegistryError"),
     ("orchestration.lib.runner", "JobFailed"),
+    ("orchestration.lib.single_writer", "WarehouseBusy"),
 )
 
 

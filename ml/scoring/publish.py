@@ -13,7 +13,9 @@ date), `feature_drift` (one row per feature), `performance_history` (realized me
 
 from __future__ import annotations
 
+import contextlib
 import os
+import time
 import uuid
 from datetime import date
 from pathlib import Path
@@ -98,6 +100,7 @@ def publish_table(
     target = published_path(settings, table, model_name, score_date)
     staging = settings.published_dir / ".staging"
     staging.mkdir(parents=True, exist_ok=True)
+    _remove_stale(staging)
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = staging / f"{uuid.uuid4().hex}.parquet"
     try:
@@ -110,6 +113,19 @@ def publish_table(
     finally:
         temporary.unlink(missing_ok=True)
     return target
+
+
+# A temporary file older than this is left by a killed publish (a write takes seconds; another
+# model's publish may be writing its own file right now, so fresh ones stay).
+STALE_STAGING_SECONDS = 3600
+
+
+def _remove_stale(staging: Path) -> None:
+    cutoff = time.time() - STALE_STAGING_SECONDS
+    for leftover in staging.glob("*.parquet"):
+        with contextlib.suppress(FileNotFoundError):
+            if leftover.stat().st_mtime < cutoff:
+                leftover.unlink()
 
 
 def publish_predictions(

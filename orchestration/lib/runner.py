@@ -15,6 +15,7 @@ from tqdm import tqdm
 
 from ml.config import Settings
 from orchestration.defs.automation import NIGHTLY_JOB, training_job_name
+from orchestration.lib.single_writer import single_writer
 
 # One run at a time: DuckDB takes one writing process, and a backfill is a queue of nights.
 INSTANCE_CONFIG = """\
@@ -52,20 +53,23 @@ def run_job(
 
     Raises:
         JobFailed: a step failed or a blocking check failed; names them.
+        WarehouseBusy: another run is writing the same data directory (single_writer).
     """
     job = defs.resolve_job_def(job_name)
-    result = job.execute_in_process(
-        instance=instance,
-        partition_key=partition.isoformat() if partition else None,
-        raise_on_error=False,
-        asset_selection=asset_selection,
-        run_config={
-            **(run_config or {}),
-            # Step logs stay in the UI's run view; `scoreline` prints one line per step.
-            "loggers": {"console": {"config": {"log_level": "WARNING"}}},
-        },
-        tags={"scoreline/launched_by": "scoreline"},
-    )
+    settings = defs.resources["warehouse"].settings()
+    with single_writer(settings, f"{job_name} {partition}" if partition else job_name):
+        result = job.execute_in_process(
+            instance=instance,
+            partition_key=partition.isoformat() if partition else None,
+            raise_on_error=False,
+            asset_selection=asset_selection,
+            run_config={
+                **(run_config or {}),
+                # Step logs stay in the UI's run view; `scoreline` prints one line per step.
+                "loggers": {"console": {"config": {"log_level": "WARNING"}}},
+            },
+            tags={"scoreline/launched_by": "scoreline"},
+        )
     if not result.success:
         failures = [
             f"{event.step_key}: {event.event_specific_data.error.message.strip()[:600]}"
@@ -147,9 +151,13 @@ def run_nights(
     when it is a stream, else stderr; none when False)."""
     dates = list(dates)
     stream = None if isinstance(progress, bool) else progress
+    # one lock for the whole sequence: no other run slips in between two nights
+    settings = defs.resources["warehouse"].settings()
+    span = f"{job_name} {dates[0]}..{dates[-1]}" if dates else job_name
     # disable=None: no bar when the stream is not a terminal (a log file, CI)
-    with tqdm(dates, desc=job_name, unit="night", disable=None if progress else True,
-              file=stream) as bar:  # fmt: skip
+    bar = tqdm(dates, desc=job_name, unit="night", disable=None if progress else True,
+               file=stream)  # fmt: skip
+    with single_writer(settings, span), bar:
         for day in bar:
             bar.set_postfix_str(day.isoformat())
             result = run_job(defs, job_name, instance, day)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import date
 
@@ -18,6 +20,7 @@ from orchestration.defs.automation import NIGHTLY_JOB
 from orchestration.defs.definitions import build_definitions
 from orchestration.lib.resources import MlflowResource, WarehouseResource
 from orchestration.lib.runner import JobFailed, run_job, run_nights
+from orchestration.lib.single_writer import WarehouseBusy, single_writer
 from tests.pipeline.fixtures import CLEAN_DATES, DRIFT_DATE, SPECS
 
 
@@ -137,3 +140,35 @@ def test_a_broken_feature_contract_blocks_publishing_and_the_export(drifted_pipe
 
     assert published.stat().st_mtime_ns == before[0]
     assert export_metadata(drifted_pipeline.redis, "churn") == before[1]
+
+
+def test_a_second_writer_on_the_same_warehouse_refuses_at_once_naming_the_first(pipeline):
+    """Regression: three nightly runs started at once on one warehouse all ran."""
+    data_dir = str(pipeline.settings.data_dir)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", (
+            "import time\n"
+            "from ml.config import Settings\n"
+            "from orchestration.lib.single_writer import single_writer\n"
+            f"settings = Settings.from_env({{'SCORELINE_DATA_DIR': {data_dir!r}}})\n"
+            "with single_writer(settings, 'nightly_job 2026-04-28'):\n"
+            "    print('holding', flush=True)\n"
+            "    time.sleep(120)\n"
+        )],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        runs_before = len(pipeline.instance.get_runs())
+        with pytest.raises(WarehouseBusy) as refused:
+            run_nights(pipeline.defs, pipeline.instance, [CLEAN_DATES[-1]], progress=False)
+        message = str(refused.value)
+        assert f"nightly_job 2026-04-28 (pid {holder.pid}" in message
+        assert str(pipeline.settings.data_dir) in message
+        assert len(pipeline.instance.get_runs()) == runs_before, "the refused night never started"
+    finally:
+        holder.kill()
+        holder.wait()
+    # the kernel dropped the killed holder's lock: the next writer goes ahead
+    with single_writer(pipeline.settings, "after the kill"):
+        pass

@@ -111,6 +111,26 @@ SpecNames = Annotated[
     list[str] | None, typer.Argument(help="spec names (default: every spec)", show_default=False)
 ]
 Who = Annotated[str, typer.Option(help="recorded as who moved the alias")]
+AcceptShift = Annotated[
+    str | None,
+    typer.Option(
+        "--accept-high-risk-shift",
+        metavar="REASON",
+        help="publish even if the high-risk share moves beyond the spec's block factor (a known "
+        "event); the reason is kept with the check",
+        show_default=False,
+    ),
+]
+
+
+def _accept_shift_config(settings: Settings, reason: str | None, models=None) -> dict | None:
+    from orchestration.defs.model_assets import accept_high_risk_shift_config
+
+    if not reason:
+        return None
+    return accept_high_risk_shift_config([spec.name for spec in _specs(settings, models)], reason)
+
+
 Why = Annotated[str, typer.Option("--reason", help="why (kept in the audit)")]
 
 
@@ -151,7 +171,7 @@ class _Dagster:
         for line in step_summaries(self.instance, result):
             self.screen.say(line)
 
-    def nights(self, dates: list[date], job: str) -> None:
+    def nights(self, dates: list[date], job: str, run_config: dict | None = None) -> None:
         from orchestration.lib.runner import run_nights, step_summaries
 
         def summary(day: date, result) -> None:
@@ -160,8 +180,9 @@ class _Dagster:
                 self.screen.say(line)
 
         run_nights(
-            self.defs, self.instance, dates, job, progress=self.screen.bars, on_night=summary
-        )
+            self.defs, self.instance, dates, job, progress=self.screen.bars, on_night=summary,
+            run_config=run_config,
+        )  # fmt: skip
 
 
 def _fail(exc: Exception) -> typer.Exit:
@@ -336,6 +357,7 @@ def score_command(
         datetime | None,
         typer.Option("--date", formats=["%Y-%m-%d"], help="score date (default: newest built)"),
     ] = None,
+    accept_high_risk_shift: AcceptShift = None,
 ) -> None:
     """Score, check, measure drift, publish and export to Redis for a score date the
     warehouse holds (the model part of the nightly job; the blocking checks still guard it)."""
@@ -357,8 +379,9 @@ def score_command(
             for asset in NIGHTLY_MODEL_ASSETS
         ]
         _Dagster(settings, screen).run(
-            NIGHTLY_JOB, day, title=f"scoring {day}", asset_selection=keys
-        )
+            NIGHTLY_JOB, day, title=f"scoring {day}", asset_selection=keys,
+            run_config=_accept_shift_config(settings, accept_high_risk_shift, models),
+        )  # fmt: skip
 
     _run(ctx, "score", body)
 
@@ -372,6 +395,7 @@ def nightly_command(
             "--date", formats=["%Y-%m-%d"], help="score date (default: newest raw day + 1)"
         ),
     ] = None,
+    accept_high_risk_shift: AcceptShift = None,
 ) -> None:
     """Run the nightly job for one score date: load the new raw day, build features, score,
     check, measure drift, publish, export to Redis, measure realized performance."""
@@ -380,7 +404,8 @@ def nightly_command(
         from orchestration.defs.automation import NIGHTLY_JOB
 
         day = _day(date_) or newest_score_date(settings)
-        _Dagster(settings, screen).nights([day], NIGHTLY_JOB)
+        config = _accept_shift_config(settings, accept_high_risk_shift)
+        _Dagster(settings, screen).nights([day], NIGHTLY_JOB, config)
 
     _run(ctx, "nightly", body)
 

@@ -65,6 +65,13 @@ class CheckRule(_Strict):
     max_high_risk_share_change: float = Field(
         0.05, gt=0, le=1, description="move of the high-risk share vs the previous night that warns"
     )
+    high_risk_share_block_factor: float = Field(
+        3.0,
+        gt=1,
+        description="a night whose high-risk share is this many times above or below the "
+        "previous published night's is blocked: not published, not exported (an operator "
+        "accepts a known event with --accept-high-risk-shift)",
+    )
 
 
 class PromotionRule(_Strict):

@@ -146,6 +146,7 @@ def run_nights(
     job_name: str = NIGHTLY_JOB,
     progress: bool | IO[str] = True,
     on_night: Callable[[date, dg.ExecuteInProcessResult], None] | None = None,
+    run_config: dict | None = None,
 ) -> None:
     """Run the nightly job for each score date in order, with a progress bar (on `progress`
     when it is a stream, else stderr; none when False)."""
@@ -160,7 +161,7 @@ def run_nights(
     with single_writer(settings, span), bar:
         for day in bar:
             bar.set_postfix_str(day.isoformat())
-            result = run_job(defs, job_name, instance, day)
+            result = run_job(defs, job_name, instance, day, run_config=run_config)
             if on_night:
                 on_night(day, result)
 

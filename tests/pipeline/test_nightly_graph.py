@@ -6,18 +6,22 @@ import shutil
 import subprocess
 import sys
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 import dagster as dg
 import duckdb
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
-from ml.scoring.publish import published_path, read_published
+from ml.scoring.publish import published_dates, published_path, read_published
 from ml.serving.redis_export import export_metadata, live_key
 from ml.serving.risk_lookup import RiskLookup
+from ml.warehouse.dbt_runner import last_loaded_date
 from orchestration.defs.automation import NIGHTLY_JOB
 from orchestration.defs.definitions import build_definitions
+from orchestration.defs.model_assets import accept_high_risk_shift_config
 from orchestration.lib.resources import MlflowResource, WarehouseResource
 from orchestration.lib.runner import JobFailed, run_job, run_nights
 from orchestration.lib.single_writer import WarehouseBusy, single_writer
@@ -111,8 +115,9 @@ def test_a_backfilled_date_publishes_and_matures_without_rolling_redis_back(drif
     assert measured.validation_roc_auc.notna().all()
 
 
-def test_a_broken_feature_contract_blocks_publishing_and_the_export(drifted_pipeline, tmp_path):
-    source = drifted_pipeline.settings
+def _copy_of(pipeline, tmp_path):
+    """Settings of a private copy of the pipeline's data (its Redis and instance shared)."""
+    source = pipeline.settings
     settings = replace(
         source.__class__.from_env({"SCORELINE_DATA_DIR": str(tmp_path)}),
         redis_url=source.redis_url,
@@ -121,9 +126,11 @@ def test_a_broken_feature_contract_blocks_publishing_and_the_export(drifted_pipe
     for folder in ("raw", "mlflow", "published", "reports"):
         shutil.copytree(source.data_dir / folder, tmp_path / folder)
     shutil.copy(source.warehouse_path, settings.warehouse_path)
-    settings = replace(
-        settings, mlflow_tracking_uri=f"sqlite:///{tmp_path / 'mlflow' / 'mlflow.db'}"
-    )
+    return replace(settings, mlflow_tracking_uri=f"sqlite:///{tmp_path / 'mlflow' / 'mlflow.db'}")
+
+
+def test_a_broken_feature_contract_blocks_publishing_and_the_export(drifted_pipeline, tmp_path):
+    settings = _copy_of(drifted_pipeline, tmp_path)
     published = published_path(settings, "predictions", "churn", DRIFT_DATE)
     before = (published.stat().st_mtime_ns, export_metadata(drifted_pipeline.redis, "churn"))
     with duckdb.connect(str(settings.warehouse_path)) as con:  # a corrupted upstream row
@@ -172,3 +179,37 @@ def test_a_second_writer_on_the_same_warehouse_refuses_at_once_naming_the_first(
     # the kernel dropped the killed holder's lock: the next writer goes ahead
     with single_writer(pipeline.settings, "after the kill"):
         pass
+
+
+def test_a_night_that_would_empty_the_high_risk_set_is_published_only_when_accepted(
+    pipeline, tmp_path
+):
+    """Regression: a night whose high-risk sets fell from 129 to 0 and 64 to 1 was published
+    and exported with a warning only."""
+    settings = _copy_of(pipeline, tmp_path)
+    day = last_loaded_date(settings) + timedelta(days=1)  # the date the warehouse holds
+    previous = max(d for d in published_dates(settings, "predictions", "churn") if d < day)
+    # the previous night flagged every customer: tonight's ordinary share is a 100x fall
+    flagged = published_path(settings, "predictions", "churn", previous)
+    table = pq.read_table(flagged)
+    scores = table.column_names.index("score")
+    pq.write_table(table.set_column(scores, "score", pa.array([0.99] * len(table))), flagged)
+    tonight = published_path(settings, "predictions", "churn", day)
+    before = tonight.read_bytes()
+    defs = build_definitions(settings)
+    keys = [dg.AssetKey(["churn", "predictions"]), dg.AssetKey(["churn", "published_predictions"])]
+
+    with pytest.raises(JobFailed, match="high_risk_share_within_tolerance"):
+        run_job(defs, NIGHTLY_JOB, pipeline.instance, day, asset_selection=keys)
+    assert tonight.read_bytes() == before, "a blocked night publishes nothing"
+
+    accepted = accept_high_risk_shift_config(["churn"], "known event: test of the override")
+    result = run_job(defs, NIGHTLY_JOB, pipeline.instance, day, asset_selection=keys,
+                     run_config=accepted)  # fmt: skip
+    check = next(
+        evaluation for evaluation in result.get_asset_check_evaluations()
+        if evaluation.check_name == "high_risk_share_within_tolerance"
+    )  # fmt: skip
+    assert check.passed
+    assert check.metadata["accepted_shift"].value == "known event: test of the override"
+    assert tonight.stat().st_mtime_ns > flagged.stat().st_mtime_ns, "published once accepted"

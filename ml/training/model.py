@@ -3,17 +3,25 @@
 It carries its own preprocessing (feature order, category levels) so that training and
 scoring cannot prepare inputs differently, and computes reason codes from LightGBM's
 per-feature contributions for the rows that need them.
+
+Stored as data, never as a pickle: LightGBM's own model text (`model.txt`) and a JSON file
+with the preprocessing and the calibration (`model.json`). Loading one runs no code from the
+artifact store; the registry also refuses files whose checksum changed since registration.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
-from sklearn.linear_model import LogisticRegression
+
+MODEL_FILES = ("model.txt", "model.json")
 
 
 def readable(feature: str) -> str:
@@ -25,14 +33,39 @@ def readable(feature: str) -> str:
 
 @dataclass
 class ScoringModel:
-    """A fitted LightGBM classifier with Platt calibration and fixed preprocessing."""
+    """A fitted LightGBM booster with Platt calibration and fixed preprocessing."""
 
     features: list[str]
     categorical_features: list[str]
     category_levels: dict[str, list[str]]
-    booster: lgb.LGBMClassifier
-    calibrator: LogisticRegression
+    booster: lgb.Booster
+    # Platt scaling of the booster's log-odds: p = 1 / (1 + exp(-(slope * margin + intercept)))
+    calibration: tuple[float, float]
     feature_version: int
+
+    def save(self, folder: Path) -> dict[str, str]:
+        """Write the model's files into `folder`; returns each file's SHA-256."""
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "model.txt").write_text(self.booster.model_to_string())
+        (folder / "model.json").write_text(json.dumps({
+            "features": self.features, "categorical_features": self.categorical_features,
+            "category_levels": self.category_levels, "calibration": list(self.calibration),
+            "feature_version": self.feature_version,
+        }, indent=1))  # fmt: skip
+        return file_digests(folder)
+
+    @classmethod
+    def load(cls, folder: Path) -> ScoringModel:
+        """Read a model written by `save` (plain text and JSON; no code runs)."""
+        meta = json.loads((folder / "model.json").read_text())
+        return cls(
+            features=list(meta["features"]),
+            categorical_features=list(meta["categorical_features"]),
+            category_levels={k: list(v) for k, v in meta["category_levels"].items()},
+            booster=lgb.Booster(model_str=(folder / "model.txt").read_text()),
+            calibration=(float(meta["calibration"][0]), float(meta["calibration"][1])),
+            feature_version=int(meta["feature_version"]),
+        )
 
     def prepare(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Select and type the model's features; unseen categories become missing."""
@@ -47,8 +80,8 @@ class ScoringModel:
         return data
 
     def raw_margin(self, frame: pd.DataFrame) -> np.ndarray:
-        """LightGBM's log-odds, the input of the calibrator."""
-        return self.booster.predict_proba(self.prepare(frame), raw_score=True).reshape(-1, 1)
+        """LightGBM's log-odds, the input of the calibration."""
+        return np.asarray(self.booster.predict(self.prepare(frame), raw_score=True))
 
     def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
         """Calibrated probabilities as an (n, 2) array, sklearn style.
@@ -56,7 +89,9 @@ class ScoringModel:
         Platt scaling on the log-odds is strictly monotone, so calibration never reorders
         customers (isotonic steps tie scores and cost ranking quality on small slices).
         """
-        return self.calibrator.predict_proba(self.raw_margin(frame))
+        slope, intercept = self.calibration
+        positive = 1 / (1 + np.exp(-(slope * self.raw_margin(frame) + intercept)))
+        return np.column_stack([1 - positive, positive])
 
     def reasons(self, frame: pd.DataFrame, top: int = 3) -> list[list[str]]:
         """The `top` features pushing each row's score up the most, in plain words.
@@ -67,7 +102,7 @@ class ScoringModel:
         if frame.empty:
             return []
         prepared = self.prepare(frame)
-        contributions = self.booster.predict_proba(prepared, pred_contrib=True)[:, :-1]
+        contributions = np.asarray(self.booster.predict(prepared, pred_contrib=True))[:, :-1]
         order = np.argsort(-contributions, axis=1)[:, :top]
         reasons = []
         for row, columns in enumerate(order):
@@ -85,3 +120,8 @@ def _format(value: object) -> str:
     if isinstance(value, float):
         return "missing" if np.isnan(value) else f"{value:g}"
     return str(value)
+
+
+def file_digests(folder: Path) -> dict[str, str]:
+    """SHA-256 of each model file in `folder` (recorded at registration, checked at load)."""
+    return {name: hashlib.sha256((folder / name).read_bytes()).hexdigest() for name in MODEL_FILES}

@@ -83,31 +83,58 @@ def alias_version(client: Registry, spec: ModelSpec, alias: str) -> int | None:
         return None
 
 
+# A version's model files live under this artifact folder of its run (ml.training.model).
+MODEL_ARTIFACT = "model"
+
+
+def digest_tag(file_name: str) -> str:
+    """The model-version tag holding a model file's SHA-256, recorded at registration."""
+    return f"sha256.{file_name}"
+
+
 def load_model(client: Registry, spec: ModelSpec, alias: str) -> LoadedModel:
-    """Load the model under an alias.
+    """Load the model under an alias: its files are data (LightGBM text and JSON), checked
+    against the SHA-256 digests recorded when the version was registered before they are read.
 
     Raises:
-        RegistryError: nothing holds the alias, or the stored model cannot be loaded.
+        RegistryError: nothing holds the alias, the files are missing, changed since
+            registration, or cannot be read.
     """
+    from ml.training.model import MODEL_FILES, ScoringModel, file_digests
+
     version = alias_version(client, spec, alias)
     if version is None:
         raise RegistryError(
             f"no '{alias}' model for {spec.name}: train one with `scoreline train {spec.name}` "
             f"or promote a version with `scoreline promote {spec.name} VERSION`"
         )
-    # loaded here, not at import: the model code pulls in LightGBM and scikit-learn (2 s), which
-    # reading aliases and their history (`scoreline models`, the app) never needs
-    import mlflow.sklearn
-
-    from ml.training.model import ScoringModel
-
-    uri = f"models:/{spec.registered_model_name}/{version}"
+    found = client.mlflow.get_model_version(spec.registered_model_name, str(version))
+    expected = {name: found.tags.get(digest_tag(name)) for name in MODEL_FILES}
+    if not all(expected.values()):
+        raise RegistryError(
+            f"{spec.name} v{version} ({alias}) could not be loaded: it has no recorded file "
+            f"checksums (registered before models were stored as data); retrain it with "
+            f"`scoreline train {spec.name}`"
+        )
     try:
-        model = mlflow.sklearn.load_model(uri)
-    except Exception as exc:  # any failure to unpickle or fetch is the same outcome here
+        folder = Path(mlflow.artifacts.download_artifacts(artifact_uri=found.source))
+        actual = file_digests(folder)
+    except Exception as exc:  # MLflow raises several types for missing artifacts
+        raise RegistryError(
+            f"{spec.name} v{version} ({alias}) could not be loaded: its files are missing "
+            f"from {found.source} ({exc})"
+        ) from exc
+    changed = sorted(name for name in MODEL_FILES if actual[name] != expected[name])
+    if changed:
+        raise RegistryError(
+            f"{spec.name} v{version} ({alias}) could not be loaded: {', '.join(changed)} "
+            f"changed since it was registered (SHA-256 differs) in {found.source}; refusing "
+            "it. Restore the files, or retrain, or roll back to another version"
+        )
+    try:
+        model = ScoringModel.load(folder)
+    except Exception as exc:  # malformed text or JSON: the same outcome for the caller
         raise RegistryError(f"{spec.name} v{version} ({alias}) could not be loaded: {exc}") from exc
-    if not isinstance(model, ScoringModel):
-        raise RegistryError(f"{spec.name} v{version} is not a Scoreline model ({type(model)})")
     return LoadedModel(model=model, version=version, feature_version=model.feature_version)
 
 

@@ -7,16 +7,13 @@ import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
 import duckdb
 import lightgbm as lgb
 import matplotlib.pyplot as plt
 import mlflow
-import mlflow.sklearn
 import pandas as pd
-from mlflow.models import infer_signature
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
@@ -86,18 +83,18 @@ def fit_scoring_model(spec: ModelSpec, split: TimeSplit, params: dict | None = N
         if spec.monotone
         else {}
     )
-    booster = lgb.LGBMClassifier(
+    classifier = lgb.LGBMClassifier(
         **{**spec.params, **constraints, **(params or {})}, verbose=-1, n_jobs=2
     )
     model = ScoringModel(
         features=list(spec.features),
         categorical_features=list(spec.categorical_features),
         category_levels=levels,
-        booster=booster,
-        calibrator=LogisticRegression(),
+        booster=classifier,  # replaced by the fitted booster below
+        calibration=(1.0, 0.0),
         feature_version=spec.feature_version,
     )
-    booster.fit(
+    classifier.fit(
         model.prepare(split.train),
         split.train.label,
         eval_X=(model.prepare(split.early_stopping),),
@@ -105,7 +102,14 @@ def fit_scoring_model(spec: ModelSpec, split: TimeSplit, params: dict | None = N
         eval_metric="auc",
         callbacks=[lgb.early_stopping(spec.early_stopping_rounds, verbose=False)],
     )
-    model.calibrator.fit(model.raw_margin(split.early_stopping), split.early_stopping.label)
+    # The booster as it is stored (its text, trees up to the best iteration), so training
+    # measures exactly what scoring will load.
+    text = classifier.booster_.model_to_string(num_iteration=classifier.best_iteration_ or None)
+    model.booster = lgb.Booster(model_str=text)
+    platt = LogisticRegression().fit(
+        model.raw_margin(split.early_stopping).reshape(-1, 1), split.early_stopping.label
+    )
+    model.calibration = (float(platt.coef_[0, 0]), float(platt.intercept_[0]))
     return model
 
 
@@ -124,22 +128,6 @@ def fit_baseline(spec: ModelSpec, train: pd.DataFrame):
         LogisticRegression(max_iter=300),
     )
     return pipeline.fit(train[list(spec.features)], train.label)
-
-
-# What loading the stored model imports: the pickled ScoringModel lives in this project's `ml`
-# package and holds a LightGBM booster and a scikit-learn calibrator.
-MODEL_DISTRIBUTIONS = (
-    "scoreline", "lightgbm", "scikit-learn", "scipy", "numpy", "pandas", "cloudpickle", "mlflow",
-)  # fmt: skip
-
-
-def model_requirements() -> list[str]:
-    """The model's pip requirements, pinned to the versions it was trained with.
-
-    Given explicitly because MLflow's inference loads the model in a child Python to see what it
-    imports: ~4 s of every training, and it left out lightgbm, which the booster needs.
-    """
-    return [f"{name}=={metadata.version(name)}" for name in MODEL_DISTRIBUTIONS]
 
 
 def _code_version(settings: Settings) -> str:
@@ -210,7 +198,7 @@ def train_and_register(
 
     experiment_id = registry.ensure_experiment(client, settings, spec)
     with mlflow.start_run(experiment_id=experiment_id) as run:
-        best_iteration = model.booster.best_iteration_ or spec.params.get("n_estimators")
+        best_iteration = model.booster.current_iteration()  # trees kept: the best iteration
         mlflow.log_params({**spec.params, **(params or {}), "best_iteration": best_iteration})
         mlflow.log_metrics({f"validation_{k}": v for k, v in metrics.items()})
         mlflow.log_metrics({f"baseline_{k}": v for k, v in baseline_metrics.items()})
@@ -231,6 +219,7 @@ def train_and_register(
                 "rows_early_stopping": str(len(split.early_stopping)),
                 "rows_validation": str(len(validation)),
                 "code_version": _code_version(settings),
+                "lightgbm_version": lgb.__version__,  # reads model.txt
                 "gate_decision": "promote" if decision.promote else "reject",
                 "gate_reasons": "; ".join(decision.reasons),
             }
@@ -242,7 +231,7 @@ def train_and_register(
                 ),
                 "feature_importance.png": importance_figure(
                     model.features,
-                    model.booster.booster_.feature_importance("gain"),
+                    model.booster.feature_importance("gain"),
                     f"{spec.name}: feature importance",
                 ),
             }
@@ -252,7 +241,7 @@ def train_and_register(
                 mlflow.log_artifact(str(Path(tmp) / name), artifact_path="plots")
             importance = pd.DataFrame(
                 {"feature": model.features,
-                 "gain": model.booster.booster_.feature_importance("gain")}
+                 "gain": model.booster.feature_importance("gain")}
             ).sort_values("gain", ascending=False)  # fmt: skip
             importance.to_csv(Path(tmp) / "feature_importance.csv", index=False)
             mlflow.log_artifact(str(Path(tmp) / "feature_importance.csv"))
@@ -263,29 +252,20 @@ def train_and_register(
             )
             reference.to_parquet(Path(tmp) / registry.DRIFT_REFERENCE, index=False)
             mlflow.log_artifact(str(Path(tmp) / registry.DRIFT_REFERENCE))
-        # numbers as the model reads them (float64): a nullable integer feature (a gap that is
-        # undefined for a one-purchase customer) would fail MLflow's check of its own example
-        numeric = [c for c in spec.features if c not in spec.categorical_features]
-        example = validation[list(spec.features)].head(5).astype(dict.fromkeys(numeric, "float64"))
-        logged = mlflow.sklearn.log_model(
-            model,
-            name="model",
-            signature=infer_signature(example, scores[:5]),
-            input_example=example,
-            pyfunc_predict_fn="predict_proba",
-            serialization_format="cloudpickle",
-            pip_requirements=model_requirements(),
+            # data, not a pickle (ml.training.model); the digests go with the registration
+            digests = model.save(Path(tmp) / registry.MODEL_ARTIFACT)
+            mlflow.log_artifacts(str(Path(tmp) / registry.MODEL_ARTIFACT), registry.MODEL_ARTIFACT)
+        version = registry.register(
+            client,
+            spec,
+            f"{run.info.artifact_uri}/{registry.MODEL_ARTIFACT}",
+            run.info.run_id,
+            tags={
+                "feature_version": str(spec.feature_version),
+                "validation_auc": f"{metrics['roc_auc']:.4f}",
+                **{registry.digest_tag(name): digest for name, digest in digests.items()},
+            },
         )
-    version = registry.register(
-        client,
-        spec,
-        logged.model_uri,
-        run.info.run_id,
-        tags={
-            "feature_version": str(spec.feature_version),
-            "validation_auc": f"{metrics['roc_auc']:.4f}",
-        },
-    )
     registry.move_alias(client, spec, registry.CHALLENGER, version, who, "newly trained")
     if decision.promote:
         registry.move_alias(

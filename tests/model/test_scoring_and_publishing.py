@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -108,13 +109,23 @@ def test_without_a_champion_scoring_fails_clearly_and_publishes_nothing(ml_setti
     assert not (ml_settings.published_dir / "predictions").exists()
 
 
-def test_a_model_that_will_not_load_fails_and_keeps_the_last_good_results(own_store):
+def test_a_model_changed_since_registration_is_refused_and_the_last_good_results_stay(own_store):
+    """Regression: models were pickles, so whoever could write to the artifact store ran code
+    when a model loaded. Now they are data, checked against digests kept in the registry."""
+    artifacts = own_store.mlflow_artifacts_dir
+    assert list(artifacts.rglob("model.txt")) and not list(artifacts.rglob("*.pkl"))
     before = _published(own_store)
-    for artifact in own_store.mlflow_artifacts_dir.rglob("model.pkl"):
-        artifact.write_bytes(b"not a pickle")
-    with pytest.raises(RegistryError, match="could not be loaded"):
+    for path in artifacts.rglob("model.json"):  # a plausible, harmful edit: steeper calibration
+        meta = json.loads(path.read_text())
+        meta["calibration"] = [50.0, 0.0]
+        path.write_text(json.dumps(meta))
+    with pytest.raises(RegistryError, match="model.json changed since it was registered"):
         _score_and_publish(own_store)
     pd.testing.assert_frame_equal(_published(own_store), before)
+    for path in artifacts.rglob("model.txt"):  # and a file that is no model at all
+        path.write_text("not a model")
+    with pytest.raises(RegistryError, match="could not be loaded"):
+        _score_and_publish(own_store)
 
 
 def test_a_scoring_input_that_fails_its_contract_publishes_nothing(published, tmp_path):

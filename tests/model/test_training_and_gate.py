@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 from importlib.metadata import version
-from pathlib import Path
 
 import mlflow
-import mlflow.pyfunc
 import pytest
 
 from ml.training import registry
@@ -41,11 +39,12 @@ def test_churn_model_beats_the_floor_and_the_baseline_and_is_logged(ml_settings)
     assert any(k.startswith("segment_auc.plan") for k in run.data.metrics)
     artifacts = {a.path for a in client.mlflow.list_artifacts(outcome.run_id, "plots")}
     assert artifacts == {"plots/calibration.png", "plots/feature_importance.png"}
-    # the model's environment names what unpickling it imports, pinned to the trained versions
-    uri = f"models:/{CHURN.registered_model_name}/{outcome.version}"
-    requirements = Path(mlflow.pyfunc.get_model_dependencies(uri)).read_text().split()
-    assert f"lightgbm=={version('lightgbm')}" in requirements
-    assert f"scoreline=={version('scoreline')}" in requirements
+    # the model is data (LightGBM's text and JSON), its digests kept with the registration
+    files = {a.path for a in client.mlflow.list_artifacts(outcome.run_id, registry.MODEL_ARTIFACT)}
+    assert files == {"model/model.txt", "model/model.json"}
+    tags = client.mlflow.get_model_version(CHURN.registered_model_name, "1").tags
+    assert all(len(tags[registry.digest_tag(name)]) == 64 for name in ("model.txt", "model.json"))
+    assert run.data.tags["lightgbm_version"] == version("lightgbm")
 
 
 @pytest.mark.slow

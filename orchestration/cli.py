@@ -59,6 +59,7 @@ EXPECTED_ERRORS = (
     ("ml.training.registry", "RegistryError"),
     ("orchestration.lib.runner", "JobFailed"),
     ("orchestration.lib.single_writer", "WarehouseBusy"),
+    ("ml.scoring.retract", "RetractError"),
 )
 
 
@@ -544,6 +545,39 @@ def rollback_command(
         screen.say(f"{spec.name}: champion rolled back to v{version}")
 
     _run(ctx, "rollback", body)
+
+
+@app.command("retract")
+def retract_command(
+    ctx: typer.Context,
+    model: Annotated[str, typer.Argument(help="spec name")],
+    date_: Annotated[
+        datetime, typer.Option("--date", formats=["%Y-%m-%d"], help="the wrong score date")
+    ],
+    reason: Why,
+    who: Annotated[str, typer.Option(help="recorded as who retracted it")] = "cli",
+) -> None:
+    """Withdraw a wrong published score date: its files leave the readers' folders (kept under
+    published/.retracted), the Redis export goes back to the newest remaining date (or to the
+    safe default), and the audit records who, when and why. Rerun or backfill the date to
+    publish a corrected one."""
+
+    def body(settings: Settings, screen: Terminal) -> None:
+        from ml.scoring.retract import retract
+        from orchestration.lib.resources import RedisResource
+        from orchestration.lib.single_writer import single_writer
+
+        (spec,) = _specs(settings, [model])
+        day = _day(date_)
+        with single_writer(settings, f"retract {spec.name} {day}"):
+            client = RedisResource().client(settings)
+            done = retract(settings, spec, day, client, who, reason)
+        screen.say(
+            f"{spec.name} {day} retracted: {done.files_moved} published file(s) moved to "
+            f"{done.kept_in}; Redis export {done.redis}"
+        )
+
+    _run(ctx, "retract", body)
 
 
 @app.command("models")

@@ -63,12 +63,13 @@ def staging_index_key(model: str) -> str:
 
 
 # KEYS: live, staging, meta, staging index.
-# ARGV: score_date, expected rows, ttl, then meta field/value pairs.
-# An older score date never replaces a newer export (a backfill must not roll readers back).
+# ARGV: score_date, expected rows, ttl, the retracted score date ('' if none), then meta
+# field/value pairs. An older score date never replaces a newer export (a backfill must not roll
+# readers back), except the export of a date an operator retracted (`scoreline retract`).
 _SWITCH = """
 local current = redis.call('HGET', KEYS[3], 'score_date')
 redis.call('SREM', KEYS[4], KEYS[2])
-if current and current > ARGV[1] then
+if current and current > ARGV[1] and current ~= ARGV[4] then
     redis.call('UNLINK', KEYS[2])
     return {0, current}
 end
@@ -83,7 +84,7 @@ else
     redis.call('UNLINK', KEYS[1])
 end
 redis.call('DEL', KEYS[3])
-redis.call('HSET', KEYS[3], unpack(ARGV, 4))
+redis.call('HSET', KEYS[3], unpack(ARGV, 5))
 redis.call('EXPIRE', KEYS[3], ARGV[3])
 return {1, ARGV[1]}
 """
@@ -192,6 +193,7 @@ def export_high_risk(
     score_date: date,
     ttl_seconds: int,
     on_progress: Callable[[int], None] | None = None,
+    replaces_retracted: date | None = None,
 ) -> ExportResult:
     """Replace a model's high-risk export with `rows`, atomically.
 
@@ -202,6 +204,8 @@ def export_high_risk(
         score_date: The rows' score date.
         ttl_seconds: Lifetime of the export; readers fall back to the default after it.
         on_progress: Called with the number of rows written so far after each round trip.
+        replaces_retracted: A retracted score date whose export these (older) rows may
+            replace; any other newer export is still kept.
 
     Returns:
         What was written, and whether readers now see it (False when a newer score date is
@@ -257,7 +261,7 @@ def export_high_risk(
         versions = ",".join(str(v) for v in sorted(pc.unique(rows["model_version"]).to_pylist()))
         served = _switch(
             client, model, staging.decode(), score_date, rows.num_rows, ttl_seconds, export_id,
-            versions,
+            versions, replaces_retracted,
         )  # fmt: skip
     except redis.RedisError as exc:
         raise RedisExportError(
@@ -299,6 +303,7 @@ def _switch(
     ttl_seconds: int,
     export_id: str,
     model_version: str,
+    replaces_retracted: date | None = None,
 ) -> str:
     meta = {
         "score_date": score_date.isoformat(),
@@ -308,7 +313,8 @@ def _switch(
         "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "exported_by": f"{os.uname().nodename}:{os.getpid()}",
     }
-    arguments = [score_date.isoformat(), rows, ttl_seconds]
+    retracted = replaces_retracted.isoformat() if replaces_retracted else ""
+    arguments = [score_date.isoformat(), rows, ttl_seconds, retracted]
     for field, value in meta.items():
         arguments += [field, value]
     _, served = client.eval(
@@ -327,3 +333,16 @@ def _switch(
 def export_metadata(client: redis.Redis, model: str) -> dict[str, str]:
     """The `export` hash of the export readers currently see ({} when there is none)."""
     return {k.decode(): v.decode() for k, v in client.hgetall(meta_key(model)).items()}
+
+
+def withdraw(client: redis.Redis, model: str, score_date: date) -> bool:
+    """Remove a model's export if it is the one of `score_date` (a retracted date with no
+    earlier one to fall back to): readers then answer with the safe default. True if removed."""
+    script = """
+    if redis.call('HGET', KEYS[2], 'score_date') == ARGV[1] then
+        redis.call('UNLINK', KEYS[1], KEYS[2])
+        return 1
+    end
+    return 0
+    """
+    return bool(client.eval(script, 2, live_key(model), meta_key(model), score_date.isoformat()))

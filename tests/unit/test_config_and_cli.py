@@ -88,7 +88,7 @@ def test_one_front_door_has_every_verb_with_help():
     assert listing.exit_code == 0
     verbs = {
         "generate", "check-raw", "build", "train", "score", "nightly", "backfill", "promote",
-        "rollback", "models", "demo", "dev", "app", "features", "fingerprints", "docs", "env",
+        "rollback", "retract", "models", "demo", "dev", "app", "features", "fingerprints", "docs", "env",
         "dbt",
     }  # fmt: skip
     for verb in verbs:

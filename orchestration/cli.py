@@ -746,6 +746,20 @@ def env_command(ctx: typer.Context) -> None:
         typer.echo(f"export {key}={shlex.quote(value)}")
 
 
+@app.command("redis-acl")
+def redis_acl_command() -> None:
+    """Print a Redis ACL file for production: an exporter and a read-only reader confined to
+    Scoreline's keys, the default user off. Passwords come from
+    SCORELINE_REDIS_EXPORTER_PASSWORD and SCORELINE_REDIS_READER_PASSWORD (docs/operations.md)."""
+    from ml.serving.redis_acl import PASSWORD_VARIABLES, acl_file
+
+    try:
+        text = acl_file({user: os.environ.get(var, "") for user, var in PASSWORD_VARIABLES.items()})
+    except ValueError as exc:
+        raise _fail(exc) from exc
+    typer.echo(text, nl=False)
+
+
 @app.command(
     "dbt",
     context_settings={"allow_extra_args": True, "ignore_unknown_options": True},

@@ -17,13 +17,28 @@ from ml.config import Settings
 from orchestration.defs.automation import NIGHTLY_JOB, training_job_name
 from orchestration.lib.single_writer import single_writer
 
-# One run at a time: DuckDB takes one writing process, and a backfill is a queue of nights.
-INSTANCE_CONFIG = """\
+# Marks a dagster.yaml Scoreline wrote (and may rewrite); one an operator wrote is left alone.
+WRITTEN_BY_SCORELINE = "# written by scoreline (orchestration/lib/runner.py)"
+
+
+def instance_config(env: dict[str, str] | os._Environ) -> str:
+    """dagster.yaml: one run at a time (DuckDB takes one writing process, and a backfill is a
+    queue of nights); with DAGSTER_POSTGRES_URL set, runs, events and schedules are stored in
+    PostgreSQL (the production profile), read from the environment when the instance starts so
+    the URL and its password are never written to the file."""
+    config = f"""{WRITTEN_BY_SCORELINE}
 run_queue:
   max_concurrent_runs: 1
 telemetry:
   enabled: false
 """
+    if env.get("DAGSTER_POSTGRES_URL"):
+        config += """storage:
+  postgres:
+    postgres_url:
+      env: DAGSTER_POSTGRES_URL
+"""
+    return config
 
 
 class JobFailed(RuntimeError):
@@ -35,8 +50,11 @@ def instance_for(settings: Settings) -> dg.DagsterInstance:
     home = Path(os.environ.get("DAGSTER_HOME") or settings.dagster_home)
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text(INSTANCE_CONFIG)
+    wanted = instance_config(os.environ)
+    if not config.exists() or (
+        config.read_text().startswith(WRITTEN_BY_SCORELINE) and config.read_text() != wanted
+    ):
+        config.write_text(wanted)
     os.environ["DAGSTER_HOME"] = str(home)
     return dg.DagsterInstance.get()
 

@@ -5,7 +5,7 @@ interleaving their steps would publish a mix).
 
 The lock is an OS file lock (flock): the kernel drops it when its process ends, so a killed run
 leaves no stale lock behind. Runs launched from the Dagster UI wait in the instance's run queue
-(max_concurrent_runs: 1, see runner.INSTANCE_CONFIG), which counts the runs `scoreline` starts.
+(max_concurrent_runs: 1, see runner.instance_config), which counts the runs `scoreline` starts.
 """
 
 from __future__ import annotations

@@ -88,8 +88,8 @@ def test_one_front_door_has_every_verb_with_help():
     assert listing.exit_code == 0
     verbs = {
         "generate", "check-raw", "build", "train", "score", "nightly", "backfill", "promote",
-        "rollback", "retract", "models", "demo", "dev", "app", "features", "fingerprints", "docs", "env",
-        "dbt",
+        "rollback", "retract", "models", "demo", "dev", "app", "features", "fingerprints", "docs",
+        "env", "redis-acl", "dbt",
     }  # fmt: skip
     for verb in verbs:
         assert f" {verb} " in listing.output, verb

@@ -49,6 +49,13 @@ def instance_for(settings: Settings) -> dg.DagsterInstance:
     """The persistent Dagster instance under the data directory (DAGSTER_HOME)."""
     home = Path(os.environ.get("DAGSTER_HOME") or settings.dagster_home)
     home.mkdir(parents=True, exist_ok=True)
+    url = os.environ.get("DAGSTER_POSTGRES_URL", "")
+    if url.startswith("postgresql://"):
+        # dagster-postgres speaks psycopg2; SQLAlchemy 2.1 reads a bare postgresql:// URL with
+        # psycopg 3, whose server-side parameters break Dagster's NOTIFY
+        os.environ["DAGSTER_POSTGRES_URL"] = "postgresql+psycopg2://" + url.removeprefix(
+            "postgresql://"
+        )
     config = home / "dagster.yaml"
     wanted = instance_config(os.environ)
     if not config.exists() or (

@@ -20,8 +20,7 @@ KEY_PATTERN = "~{scoreline:*}*"
 
 USERS = {
     "scoreline-exporter": (
-        f"{KEY_PATTERN} resetchannels -@all +@read +@write +@keyspace +@scripting "
-        "-@dangerous +ping"
+        f"{KEY_PATTERN} resetchannels -@all +@read +@write +@keyspace +@scripting -@dangerous +ping"
     ),
     "scoreline-reader": (
         f"{KEY_PATTERN} resetchannels -@all +ping +eval +evalsha +script|load +hget +exists"

@@ -179,7 +179,12 @@ def run_nights(
     stream = None if isinstance(progress, bool) else progress
     # one lock for the whole sequence: no other run slips in between two nights
     settings = defs.resources["warehouse"].settings()
-    span = f"{job_name} {dates[0]}..{dates[-1]}" if dates else job_name
+    if not dates:
+        span = job_name
+    elif len(dates) == 1:
+        span = f"{job_name} {dates[0]}"
+    else:
+        span = f"{job_name} {dates[0]}..{dates[-1]}"
     # disable=None: no bar when the stream is not a terminal (a log file, CI)
     bar = tqdm(dates, desc=job_name, unit="night", disable=None if progress else True,
                file=stream)  # fmt: skip

@@ -29,9 +29,14 @@
             {%- if attribute.max is not none %}
             when {{ column }} > {{ attribute.max }} then 'invalid_{{ name }}'
             {%- endif %}
-        {%- elif attribute.get('values') %}
+        {%- else %}
+            {#- a value no category needs (a 5 MB string) is a broken row, kept with its reason #}
+            when length(cast({{ column }} as {{ dbt.type_string() }})) > {{ attribute.max_length }}
+                then 'too_long_{{ name }}'
+            {%- if attribute.get('values') %}
             when {{ column }} not in ({% for value in attribute['values'] %}'{{ value | lower }}'{{ ', ' if not loop.last }}{% endfor %})
                 then 'invalid_{{ name }}'
+            {%- endif %}
         {%- endif %}
     {%- endfor %}
 {% endmacro %}

@@ -47,6 +47,9 @@ class Attribute(_Strict):
     values: tuple[str, ...] | None = Field(None, description="categorical: the allowed values")
     min: float | None = Field(None, description="numeric: smallest allowed value")
     max: float | None = Field(None, description="numeric: largest allowed value")
+    max_length: int = Field(
+        200, gt=0, description="categorical: longest value in characters; longer rows are rejected"
+    )
     unit: str | None = None
     description: str = ""
 

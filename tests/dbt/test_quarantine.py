@@ -93,18 +93,20 @@ def _write_bad_day(raw_dir):
         pd.DataFrame(
             {
                 "customer_id": pd.array(
-                    [None, KNOWN_CUSTOMER, 5_000_001, 5_000_003, 5_000_004], dtype="Int64"
+                    [None, KNOWN_CUSTOMER, 5_000_001, 5_000_003, 5_000_004, 5_000_005],
+                    dtype="Int64",
                 ),  # fmt: skip
-                "first_seen_at": pd.to_datetime([T, T, None, T, T]),
-                "plan": ["basic", "basic", "basic", "platinum", "basic"],
-                "region": ["north"] * 5,
-                "channel": ["organic"] * 5,
+                "first_seen_at": pd.to_datetime([T, T, None, T, T, T]),
+                "plan": ["basic", "basic", "basic", "platinum", "basic", "basic"],
+                "region": ["north"] * 6,
+                # a 5 MB channel name: longer than the declared maximum (200 by default)
+                "channel": ["organic"] * 5 + ["x" * 5_000_000],
             }
         ),
         preserve_index=False,
     )
     # a NaN price, written as NaN (a non-finite number is invalid, not missing)
-    prices = pa.array([9.99, 9.99, 9.99, 9.99, float("nan")], type=pa.float64())
+    prices = pa.array([9.99, 9.99, 9.99, 9.99, float("nan"), 9.99], type=pa.float64())
     pq.write_table(customers.append_column("monthly_price", prices), folder / "customers.parquet")
     # the customer whose activity arrives before it does
     later = raw_dir / f"day={BAD_DAY + timedelta(days=1)}"
@@ -229,6 +231,8 @@ def test_clean_row_in_a_file_full_of_bad_rows_is_kept(quarantined):
         # declared values (plan) and a required numeric attribute (monthly_price) are checked
         ("customers", "invalid_plan"),
         ("customers", "invalid_monthly_price"),
+        # text longer than its declared maximum (Regression: 5 MB strings were accepted)
+        ("customers", "too_long_channel"),
     ],
 )
 def test_malformed_customer_rows_are_quarantined_with_their_reason(quarantined, table, reason):

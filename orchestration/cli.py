@@ -564,13 +564,13 @@ def retract_command(
 
     def body(settings: Settings, screen: Terminal) -> None:
         from ml.scoring.retract import retract
-        from orchestration.lib.resources import RedisResource
+        from ml.serving.redis_export import connect
         from orchestration.lib.single_writer import single_writer
 
         (spec,) = _specs(settings, [model])
         day = _day(date_)
         with single_writer(settings, f"retract {spec.name} {day}"):
-            client = RedisResource().client(settings)
+            client = connect(settings.redis_url, settings.redis_embedded_db)
             done = retract(settings, spec, day, client, who, reason)
         screen.say(
             f"{spec.name} {day} retracted: {done.files_moved} published file(s) moved to "

@@ -27,6 +27,7 @@ import redis
 from ml.config import Settings
 from ml.scoring.publish import published_dates, published_path, read_published_file
 from ml.serving.redis_export import export_high_risk, export_metadata, high_risk_rows, withdraw
+from ml.training.audit import append_only
 from ml.training.specs import ModelSpec
 
 # The published tables of a score date that readers see.
@@ -43,11 +44,7 @@ create table if not exists retractions (
     files_moved integer not null,
     redis text not null
 );
-create trigger if not exists retractions_no_update before update on retractions
-begin select raise(abort, 'retractions is append-only'); end;
-create trigger if not exists retractions_no_delete before delete on retractions
-begin select raise(abort, 'retractions is append-only'); end;
-"""
+""" + append_only("retractions")
 
 
 class RetractError(ValueError):

@@ -26,11 +26,16 @@ create table if not exists alias_moves (
     why text not null
 );
 create index if not exists alias_moves_by_model on alias_moves (model, id);
-create trigger if not exists alias_moves_no_update before update on alias_moves
-begin select raise(abort, 'alias_moves is append-only'); end;
-create trigger if not exists alias_moves_no_delete before delete on alias_moves
-begin select raise(abort, 'alias_moves is append-only'); end;
 """
+
+
+def append_only(table: str) -> str:
+    """Triggers that refuse UPDATE and DELETE on an audit table (alias moves, retractions)."""
+    return "".join(
+        f"create trigger if not exists {table}_no_{verb} before {verb} on {table}\n"
+        f"begin select raise(abort, '{table} is append-only'); end;\n"
+        for verb in ("update", "delete")
+    )
 
 
 @dataclass(frozen=True)
@@ -47,7 +52,7 @@ class AliasMove:
 def _connect(path: Path) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
     con = sqlite3.connect(path, timeout=30)
-    con.executescript(SCHEMA)
+    con.executescript(SCHEMA + append_only("alias_moves"))
     return con
 
 

@@ -178,6 +178,7 @@ def test_nights_in_a_row_equal_a_full_rebuild(fresh_settings, built_settings):
         pdt.assert_frame_equal(incremental, full, check_dtype=False, obj=table)
 
 
+@pytest.mark.slow
 def test_rerunning_a_night_replaces_its_rows_instead_of_duplicating_them(prebuilt_settings):
     settings = prebuilt_settings
     counts = (

@@ -87,6 +87,7 @@ def test_a_new_day_with_text_timestamps_where_history_has_typed_ones_is_refused(
     assert "activities.activity_at is text in 1 file(s)" in message and str(newest) in message
 
 
+@pytest.mark.slow
 def test_the_default_score_date_follows_the_newest_day_of_any_table(fresh_settings):
     """Regression: the score date came from the newest customers file, so a log whose newest
     customers file is older than its newest activities was scored early and truncated."""

@@ -206,3 +206,44 @@ def load_specs(business_dir: Path | None = None) -> dict[str, ModelSpec]:
         raise SpecError(str(exc)) from exc
     paths = sorted((Path(business_dir) / SPECS_FOLDER).glob("*.yaml"))
     return {spec.name: spec for spec in (load_spec(p, business) for p in paths)}
+
+
+def check_against_manifest(specs: list[ModelSpec], manifest: dict, business_dir: Path) -> None:
+    """Every spec's feature table is a model of the dbt project and its features are columns of
+    that table's contract.
+
+    Spec names reach SQL as identifiers (`spec.feature_relation`, feature columns): the name
+    pattern keeps SQL out of them, and this keeps out anything the project does not declare, so
+    a typo fails when the definitions load, naming the spec file, not in a night's query.
+
+    Raises:
+        SpecError: names the spec file, the key and what the project declares instead.
+    """
+    tables = {
+        node["alias"]: node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+    }
+    for spec in specs:
+        path = Path(business_dir) / SPECS_FOLDER / f"{spec.name}.yaml"
+        node = tables.get(spec.feature_relation)
+        if node is None:
+            versions = sorted(
+                str(n["version"]) for n in tables.values()
+                if n["name"] == spec.feature_model and n.get("version") is not None
+            )  # fmt: skip
+            raise SpecError(
+                f"{path}: feature_model/feature_version: the dbt project has no model "
+                f"{spec.feature_relation} ("
+                + (f"{spec.feature_model} versions: {', '.join(versions)}" if versions
+                   else f"no model named {spec.feature_model}")
+                + ")"
+            )  # fmt: skip
+        columns = set(node["columns"])
+        for key, names in (("features", spec.features), ("segments", spec.segments)):
+            unknown = [name for name in names if name not in columns]
+            if unknown:
+                raise SpecError(
+                    f"{path}: {key} {unknown} are not columns of {spec.feature_relation}'s "
+                    "contract (declared in its properties file, docs/features.md)"
+                )

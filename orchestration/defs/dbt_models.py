@@ -11,6 +11,7 @@ file in its own target folder, read by `scoreline-dbt` (ml.warehouse.dbt_wrapper
 set in this process's environment.
 """
 
+import json
 import shutil
 import sys
 import uuid
@@ -27,7 +28,7 @@ from pydantic import Field
 from ml.config import Settings
 from ml.ingest.raw_contract import RawContractError
 from ml.monitoring.performance import anything_matured
-from ml.training.specs import ModelSpec
+from ml.training.specs import ModelSpec, check_against_manifest
 from ml.warehouse.dbt_runner import (
     MONITORING_SELECT,
     NIGHTLY_EXCLUDE,
@@ -150,6 +151,9 @@ def dbt_definitions(
 ) -> tuple[dg.Definitions, dg.AssetsDefinition, Any, dg.AssetsDefinition]:
     """The nightly, training and monitoring dbt assets, and the Definitions holding them."""
     project = prepared_dbt_project(settings)
+    check_against_manifest(
+        specs, json.loads(project.manifest_path.read_text()), settings.business_dir
+    )
     translator = ScorelineDbtTranslator(
         [dg.AssetKey([spec.name, "published_predictions"]) for spec in specs]
     )

@@ -8,7 +8,13 @@ from ml.config import PROJECT_DIR
 from ml.ingest.business import Business, load_business
 from ml.training.evaluate import promotion_decision
 from ml.training.model import readable
-from ml.training.specs import PromotionRule, SpecError, load_spec, load_specs
+from ml.training.specs import (
+    PromotionRule,
+    SpecError,
+    check_against_manifest,
+    load_spec,
+    load_specs,
+)
 
 CHURN = load_specs()["churn"]
 
@@ -68,6 +74,34 @@ def test_a_label_must_name_activities_of_the_business(tmp_path, label, message):
     path.write_text(VALID.replace("{kind: lapse, horizon_days: 90}", label))
     with pytest.raises(SpecError, match=message):
         load_spec(path, load_business(PROJECT_DIR / "businesses" / "subscription"))
+
+
+def _manifest(columns: list[str]) -> dict:
+    """The part of a dbt manifest the check reads: versioned models and their contract columns."""
+    return {
+        "nodes": {
+            f"model.scoreline.customer_features.v{v}": {
+                "resource_type": "model", "name": "customer_features", "version": v,
+                "alias": f"customer_features_v{v}", "columns": {c: {} for c in columns},
+            }
+            for v in (1, 2)
+        }
+    }  # fmt: skip
+
+
+def test_a_spec_names_only_feature_tables_and_columns_the_dbt_project_declares(tmp_path):
+    """Spec names reach SQL as identifiers: anything the manifest lacks is refused at load."""
+    spec = CHURN.model_copy(update={"feature_version": 2})
+    check_against_manifest([spec], _manifest(list(spec.features)), tmp_path)
+
+    with pytest.raises(SpecError, match=r"churn\.yaml: .*no model customer_features_v9 "
+                       r"\(customer_features versions: 1, 2\)"):  # fmt: skip
+        check_against_manifest([spec.model_copy(update={"feature_version": 9})],
+                               _manifest(list(spec.features)), tmp_path)  # fmt: skip
+    with pytest.raises(SpecError, match=r"features \['tenure_days'\] are not columns of "
+                       "customer_features_v2"):  # fmt: skip
+        check_against_manifest([spec], _manifest([f for f in spec.features
+                                                  if f != "tenure_days"]), tmp_path)  # fmt: skip
 
 
 def test_contractual_churn_needs_a_business_with_an_ending_activity(tmp_path):

@@ -14,6 +14,7 @@ import dagster as dg
 from tqdm import tqdm
 
 from ml.config import Settings
+from ml.scoring.publish import published_dates
 from orchestration.defs.automation import NIGHTLY_JOB, training_job_name
 from orchestration.lib.single_writer import single_writer
 
@@ -102,8 +103,52 @@ def run_job(
             if event.is_step_failure and event.event_specific_data.error
         ]
         where = f" for {partition}" if partition else ""
-        raise JobFailed(f"{job_name}{where} failed:\n  " + "\n  ".join(failures or ["see UI"]))
+        published = publication_line(settings, instance, result, partition)
+        raise JobFailed(
+            f"{job_name}{where} failed:\n  "
+            + "\n  ".join([*([published] if published else []), *(failures or ["see UI"])])
+        )
     return result
+
+
+PUBLISHED = "published_predictions"
+
+
+def publication_line(
+    settings: Settings,
+    instance: dg.DagsterInstance,
+    result: dg.ExecuteInProcessResult,
+    partition: date | None,
+) -> str | None:
+    """Which models a failed night published and which it could not, in one line (None when
+    the run was to publish nothing): each model's publication is whole, but a night can end
+    between two models, and readers must know which date each one now serves."""
+    # planned at the run's creation, so in the instance's log rather than the result's events
+    planned = {
+        entry.dagster_event.asset_key.path[0]
+        for entry in instance.all_logs(
+            result.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION_PLANNED
+        )
+        if entry.dagster_event.asset_key.path[-1] == PUBLISHED
+    }
+    if not planned or partition is None:
+        return None
+    done = {
+        event.asset_key.path[0]
+        for event in result.get_asset_materialization_events()
+        if event.asset_key.path[-1] == PUBLISHED
+    }
+    missed = []
+    for model in sorted(planned - done):
+        dates = published_dates(settings, "predictions", model)
+        if not dates:
+            missed.append(f"{model} (nothing published)")
+        elif dates[-1] == partition:  # a rerun: the date's earlier file stays
+            missed.append(f"{model} (readers still see the earlier publication of {partition})")
+        else:
+            missed.append(f"{model} (readers still see {dates[-1]})")
+    line = f"published for {partition}: {', '.join(sorted(done)) or 'no model'}"
+    return f"{line}; NOT published: {', '.join(missed)}" if missed else line
 
 
 # What a step's line says of its materializations, in this order (first ones found).

@@ -142,8 +142,13 @@ def test_a_broken_feature_contract_blocks_publishing_and_the_export(drifted_pipe
         )
     defs = build_definitions(settings)
 
-    with pytest.raises(JobFailed, match="nightly_dbt_models"):
+    with pytest.raises(JobFailed, match="nightly_dbt_models") as failed:
         run_job(defs, NIGHTLY_JOB, drifted_pipeline.instance, DRIFT_DATE)
+    earlier = f"(readers still see the earlier publication of {DRIFT_DATE})"
+    assert (
+        f"published for {DRIFT_DATE}: no model; NOT published: churn {earlier}, "
+        f"payment_failure {earlier}" in str(failed.value)
+    )
 
     assert published.stat().st_mtime_ns == before[0]
     assert export_metadata(drifted_pipeline.redis, "churn") == before[1]
@@ -199,9 +204,14 @@ def test_a_night_that_would_empty_the_high_risk_set_is_published_only_when_accep
     defs = build_definitions(settings)
     keys = [dg.AssetKey(["churn", "predictions"]), dg.AssetKey(["churn", "published_predictions"])]
 
-    with pytest.raises(JobFailed, match="high_risk_share_within_tolerance"):
-        run_job(defs, NIGHTLY_JOB, pipeline.instance, day, asset_selection=keys)
-    assert tonight.read_bytes() == before, "a blocked night publishes nothing"
+    # the whole night: the other model publishes, and the failure says which one did not
+    with pytest.raises(JobFailed, match="high_risk_share_within_tolerance") as blocked:
+        run_job(defs, NIGHTLY_JOB, pipeline.instance, day)
+    assert tonight.read_bytes() == before, "a blocked night publishes nothing of that model"
+    assert str(blocked.value).splitlines()[1].strip() == (
+        f"published for {day}: payment_failure; NOT published: churn (readers still see the "
+        f"earlier publication of {day})"
+    )
 
     accepted = accept_high_risk_shift_config(["churn"], "known event: test of the override")
     result = run_job(defs, NIGHTLY_JOB, pipeline.instance, day, asset_selection=keys,

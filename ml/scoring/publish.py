@@ -100,9 +100,10 @@ def publish_table(
     target = published_path(settings, table, model_name, score_date)
     staging = settings.published_dir / ".staging"
     staging.mkdir(parents=True, exist_ok=True)
-    _remove_stale(staging)
+    _remove_orphans(staging)
     target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = staging / f"{uuid.uuid4().hex}.parquet"
+    # the writer's pid in the name: a file whose writer is gone is a killed publish's leftover
+    temporary = staging / f"{os.getpid()}-{uuid.uuid4().hex}.parquet"
     try:
         if isinstance(rows, pd.DataFrame):
             rows = pa.Table.from_pandas(rows, schema=schema, preserve_index=False)
@@ -110,21 +111,46 @@ def publish_table(
         with open(temporary, "rb") as handle:
             os.fsync(handle.fileno())
         os.replace(temporary, target)  # the atomic switch
+    except OSError as exc:
+        raise PublishError(
+            f"could not publish {table} of {model_name} for {score_date} ({exc.strerror or exc}); "
+            f"readers still see the previous {target.name} of that date, if any. Free space or "
+            f"fix access under {settings.published_dir} and rerun the night."
+        ) from exc
     finally:
         temporary.unlink(missing_ok=True)
     return target
 
 
-# A temporary file older than this is left by a killed publish (a write takes seconds; another
-# model's publish may be writing its own file right now, so fresh ones stay).
+class PublishError(RuntimeError):
+    """A publication could not be written; nothing readers see has changed."""
+
+
+def _writer_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
+
+
+# Temporary files without a writer's pid (earlier versions) count as leftovers after this long.
 STALE_STAGING_SECONDS = 3600
 
 
-def _remove_stale(staging: Path) -> None:
-    cutoff = time.time() - STALE_STAGING_SECONDS
+def _remove_orphans(staging: Path) -> None:
+    """Delete temporary files left by a killed publish: their writer's process is gone (a
+    live writer, this one or another model's, keeps its file)."""
     for leftover in staging.glob("*.parquet"):
+        pid, _, rest = leftover.name.partition("-")
         with contextlib.suppress(FileNotFoundError):
-            if leftover.stat().st_mtime < cutoff:
+            if rest and pid.isdigit():
+                orphan = not _writer_alive(int(pid))
+            else:
+                orphan = leftover.stat().st_mtime < time.time() - STALE_STAGING_SECONDS
+            if orphan:
                 leftover.unlink()
 
 

@@ -3,10 +3,6 @@ writes only Scoreline's keys, a reader reads and cannot write, the default user 
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import time
 from datetime import date
 
 import pytest
@@ -17,6 +13,7 @@ from redis.retry import Retry
 from ml.serving.redis_acl import acl_file
 from ml.serving.redis_export import export_high_risk, live_key
 from ml.serving.risk_lookup import RiskLookup
+from tests.conftest import start_redis_server
 from tests.export.test_redis_export import rows
 
 PASSWORDS = {"scoreline-exporter": "exporter-test-secret", "scoreline-reader": "reader-secret"}
@@ -25,29 +22,12 @@ PASSWORDS = {"scoreline-exporter": "exporter-test-secret", "scoreline-reader": "
 @pytest.fixture(scope="module")
 def acl_server(tmp_path_factory):
     """A redis-server of its own on a free loopback port, users from acl_file()."""
-    if not shutil.which("redis-server"):
-        pytest.skip("redis-server is not installed on this machine (apt-get install redis-server)")
     folder = tmp_path_factory.mktemp("redis-acl")
     (folder / "users.acl").write_text(acl_file(PASSWORDS))
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "no", "--dir", str(folder), "--aclfile", str(folder / "users.acl")],
-        stdout=subprocess.DEVNULL,
-    )  # fmt: skip
-    # a refused ACL file ends the server at once: say so instead of waiting
+    server, port = start_redis_server(folder, "--aclfile", str(folder / "users.acl"))
+    if server.poll() is not None:  # a refused ACL file ends the server at once
+        pytest.fail(f"redis-server refused Scoreline's ACL file: {folder / 'users.acl'}")
     url = f"redis://{{user}}:{{password}}@127.0.0.1:{port}/0"
-    for _ in range(100):
-        if server.poll() is not None:
-            pytest.fail(f"redis-server refused Scoreline's ACL file: {folder / 'users.acl'}")
-        try:
-            redis.Redis(port=port, username="scoreline-reader",
-                        password=PASSWORDS["scoreline-reader"]).ping()  # fmt: skip
-            break
-        except redis.ConnectionError:
-            time.sleep(0.05)
     yield lambda user: redis.Redis.from_url(url.format(user=user, password=PASSWORDS[user]))
     server.terminate()
     server.wait()

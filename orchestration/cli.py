@@ -500,7 +500,13 @@ def _demo_summary(settings: Settings, specs: dict, screen: Terminal) -> None:
         f"  warehouse:     {settings.warehouse_path}\n"
         "  Dagster UI:    make dev      (assets, checks, schedules, sensor, these runs)\n"
         "  reports app:   make app\n"
-        f"  MLflow UI:     .venv/bin/mlflow ui --backend-store-uri {settings.mlflow_tracking_uri}"
+        "  MLflow UI:     .venv/bin/mlflow ui --backend-store-uri "
+        # the variable's name, not its value: a production URI carries a password
+        + (
+            '"$MLFLOW_TRACKING_URI"'
+            if os.environ.get("MLFLOW_TRACKING_URI") == settings.mlflow_tracking_uri
+            else settings.mlflow_tracking_uri
+        )
     )
 
 

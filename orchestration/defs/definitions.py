@@ -6,6 +6,8 @@ dbt steps and the readers of the warehouse must not contend for it.
 
 from __future__ import annotations
 
+import os
+
 import dagster as dg
 
 from ml.config import Settings
@@ -37,12 +39,20 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         sensors=[retraining_sensor(specs, job_defs)],
         resources={
             "warehouse": WarehouseResource(data_dir=str(settings.data_dir)),
-            "mlflow": MlflowResource(tracking_uri=settings.mlflow_tracking_uri),
-            "redis": RedisResource(url=settings.redis_url),
+            "mlflow": MlflowResource(
+                tracking_uri=_by_name(settings.mlflow_tracking_uri, "MLFLOW_TRACKING_URI")
+            ),
+            "redis": RedisResource(url=_by_name(settings.redis_url, "REDIS_URL")),
         },
         executor=dg.in_process_executor,
     )
     return dg.Definitions.merge(dbt_defs, own)
+
+
+def _by_name(value: str | None, variable: str) -> str | dg.EnvVar | None:
+    """A value the environment set, as a reference to its variable: the Dagster UI lists every
+    resource's configuration, and these URLs carry passwords in production."""
+    return dg.EnvVar(variable) if value and value == os.environ.get(variable) else value
 
 
 @dg.definitions

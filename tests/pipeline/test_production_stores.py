@@ -73,3 +73,25 @@ def test_the_mlflow_registry_lives_in_postgresql(database, tmp_path):
     client = registry.connect(settings)
     client.mlflow.create_registered_model("scoreline-profile-check")
     assert _count(database, "registered_models") == 1
+
+
+def test_urls_with_passwords_reach_the_dagster_ui_by_variable_name_only(pipeline, monkeypatch):
+    """The UI lists every resource's configuration: Redis and MLflow URLs are shown as the
+    variables that hold them, and resolve to the real URL only inside a run."""
+    from dagster._core.remote_representation.external_data import RepositorySnap
+    from dagster._serdes import serialize_value
+
+    from orchestration.defs.definitions import build_definitions
+
+    redis_url = f"redis://scoreline-exporter:{SECRET}@127.0.0.1:6379/0"
+    mlflow_uri = SERVER.format(password=SECRET, database="mlflow")
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", mlflow_uri)
+    settings = replace(pipeline.settings, redis_url=redis_url, mlflow_tracking_uri=mlflow_uri)
+    defs = build_definitions(settings)
+
+    shown = serialize_value(RepositorySnap.from_def(defs.get_repository_def()))
+    assert SECRET not in shown and "REDIS_URL" in shown and "MLFLOW_TRACKING_URI" in shown
+    with dg.build_resources({k: defs.resources[k] for k in ("redis", "mlflow")}) as resources:
+        assert resources.redis.url == redis_url
+        assert resources.mlflow.tracking_uri == mlflow_uri

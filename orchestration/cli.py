@@ -60,6 +60,7 @@ EXPECTED_ERRORS = (
     ("orchestration.lib.runner", "JobFailed"),
     ("orchestration.lib.single_writer", "WarehouseBusy"),
     ("ml.scoring.retract", "RetractError"),
+    ("ml.scoring.publish", "PublishError"),
 )
 
 

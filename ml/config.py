@@ -39,6 +39,9 @@ class Settings:
     # The run's today (UTC): no raw day folder may be dated after it (plus the business's
     # arrival.days_ahead). SCORELINE_TODAY replays or benchmarks another calendar.
     today: date = field(default_factory=lambda: datetime.now(UTC).date())
+    # True when `today` comes from SCORELINE_TODAY: a replayed calendar, whose daily partitions
+    # end at that date instead of following the clock (orchestration.defs.partitions).
+    calendar_replayed: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -76,6 +79,7 @@ class Settings:
                 if env.get("SCORELINE_TODAY")
                 else datetime.now(UTC).date()
             ),
+            calendar_replayed=bool(env.get("SCORELINE_TODAY")),
         )
 
     @property

@@ -630,6 +630,13 @@ def dev_command(
 
     settings = _state(ctx).settings
     instance_for(settings)  # creates DAGSTER_HOME and its dagster.yaml
+    replay = _replayed_today(settings)
+    if replay:
+        os.environ["SCORELINE_TODAY"] = replay.isoformat()
+        typer.echo(
+            f"The raw data ends before today: partitions end at its newest score date, {replay} "
+            "(SCORELINE_TODAY; set it to choose another)"
+        )
     command = [
         str(Path(sys.executable).with_name("dagster")), "dev",
         "-m", "orchestration.defs.definitions", "--host", host, "--port", str(port),
@@ -637,6 +644,22 @@ def dev_command(
     typer.echo(f"Dagster UI on http://{host}:{port} (DAGSTER_HOME={os.environ['DAGSTER_HOME']})")
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     os.execv(command[0], command)
+
+
+def _replayed_today(settings) -> date | None:
+    """The data's own today (its newest score date) when the raw days end before the clock's
+    today, as the demo's generated calendar does; None on the clock or when SCORELINE_TODAY
+    already chooses one."""
+    from ml.ingest.raw_contract import RawContractError
+    from ml.warehouse.dbt_runner import newest_score_date
+
+    if settings.calendar_replayed:
+        return None
+    try:
+        newest = newest_score_date(settings)
+    except RawContractError:  # no raw data yet: the clock it is
+        return None
+    return newest if newest < settings.today else None
 
 
 @app.command("app")
@@ -653,6 +676,8 @@ def app_command(
         str(Path(sys.executable).with_name("streamlit")), "run",
         str(PROJECT_DIR / "app" / "streamlit_app.py"), "--server.address", host,
         "--server.port", str(port), "--browser.gatherUsageStats", "false",
+        # viewers get the app, not Streamlit's developer menu (rerun, settings, source)
+        "--client.toolbarMode", "viewer",
     ]  # fmt: skip
     os.execv(command[0], command)
 

@@ -110,3 +110,25 @@ def test_full_builds_run_dbt_unit_tests_and_nights_skip_them():
     assert full.since is None and full.build_flags == ()
     assert night.since == date(2026, 2, 28)
     assert night.build_flags == ("--exclude-resource-type", "unit_test")
+
+
+def test_partitions_follow_the_clock_or_end_at_a_replayed_today(tmp_path):
+    """Regression: the demo's partitions ran to the clock's today, months past its data, so the
+    UI's "Latest" and launch dialog pointed at dates without data."""
+    from orchestration.cli import _replayed_today
+    from orchestration.defs.partitions import daily_partitions
+
+    env = {"SCORELINE_DATA_DIR": str(tmp_path)}
+    live = Settings.from_env(env)
+    assert daily_partitions(live).get_last_partition_key() == live.today.isoformat()
+    assert _replayed_today(live) is None, "no raw data: the clock"
+
+    day = tmp_path / "raw" / "day=2026-06-02"
+    day.mkdir(parents=True)
+    (day / "activities.parquet").write_bytes(b"")  # the folder's date is what counts here
+    assert _replayed_today(live) == date(2026, 6, 3), "the data ends before the clock"
+
+    replayed = Settings.from_env({**env, "SCORELINE_TODAY": "2026-06-03"})
+    keys = daily_partitions(replayed).get_partition_keys()
+    assert (keys[0], keys[-1]) == ("2026-01-01", "2026-06-03")
+    assert _replayed_today(replayed) is None, "SCORELINE_TODAY already chooses"

@@ -111,6 +111,12 @@ class ModelSpec(_Strict):
     checks: CheckRule = CheckRule()
     promotion: PromotionRule = PromotionRule()
     retrain_cron: str = "0 3 * * 1"
+    automatic_retraining: bool = Field(
+        False,
+        description="the retraining sensor requests this model's training on its evidence (drift "
+        "alarm, realized drop, old champion); off: the sensor logs why it would, and an operator "
+        "retrains (a first `make dev` never retrains or promotes by itself)",
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -83,10 +83,17 @@ def retraining_sensor(specs: list[ModelSpec], job_defs) -> dg.SensorDefinition:
         name="retraining_sensor",
         jobs=[by_name[training_job_name(spec.name)] for spec in specs],
         minimum_interval_seconds=3600,
-        default_status=dg.DefaultSensorStatus.RUNNING,
-        description="Requests retraining when drift alarms, realized performance falls below "
-        "the champion's validation figure by more than the spec allows, or the champion is "
-        "older than the spec's maximum age.",
+        # on only where a spec asks for it: the first start of the UI retrained and promoted a
+        # champion because of a drift alarm the operator had not read yet
+        default_status=(
+            dg.DefaultSensorStatus.RUNNING
+            if any(spec.automatic_retraining for spec in specs)
+            else dg.DefaultSensorStatus.STOPPED
+        ),
+        description="Requests retraining of specs with automatic_retraining: true when drift "
+        "alarms, realized performance falls below the champion's validation figure by more than "
+        "the spec allows, or the champion is older than the spec's maximum age; for the other "
+        "specs it logs why it would.",
     )
     def sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource,
                mlflow: MlflowResource):  # fmt: skip
@@ -105,7 +112,12 @@ def retraining_sensor(specs: list[ModelSpec], job_defs) -> dg.SensorDefinition:
                 version,
                 datetime.now(UTC),
             )
-            if reasons:
+            if reasons and not spec.automatic_retraining:
+                context.log.info(
+                    f"{spec.name} v{version} would retrain ({'; '.join(reasons)}), but automatic "
+                    "retraining is off in its spec: retrain with `scoreline train`"
+                )
+            elif reasons:
                 # One request per champion and evidence: the sensor does not re-ask each hour.
                 yield dg.RunRequest(
                     run_key=f"{spec.name}-v{version}-{'|'.join(reasons)}",

@@ -225,10 +225,27 @@ def dbt_definitions(
         yield from dbt.cli(["build"], context=context, target_path=target).stream()
 
     definitions = dg.Definitions(
-        assets=[nightly_dbt_models, training_dbt_models, monitoring_dbt_models],
+        assets=[
+            nightly_dbt_models, training_dbt_models, monitoring_dbt_models,
+            *raw_source_specs(nightly_dbt_models),
+        ],
         resources={"dbt": dbt_resource(project)},
-    )
+    )  # fmt: skip
     return definitions, nightly_dbt_models, training_dbt_models, monitoring_dbt_models
+
+
+def raw_source_specs(nightly: dg.AssetsDefinition) -> list[dg.AssetSpec]:
+    """The raw tables the nightly models read, as assets of their own group (undeclared, the UI
+    put them in "default")."""
+    return [
+        dg.AssetSpec(
+            key, group_name="raw",
+            description="Raw day folders (Parquet, one per day): checked against the business's "
+            "input contract before a build reads them (docs/contract.md).",
+        )
+        for key in sorted(nightly.dependency_keys - set(nightly.keys), key=str)
+        if key.path[0] == "raw"
+    ]  # fmt: skip
 
 
 def asset_key_for_relation(assets: dg.AssetsDefinition, relation: str) -> dg.AssetKey:

@@ -19,7 +19,7 @@ from ml.scoring.publish import published_dates, published_path, read_published
 from ml.serving.redis_export import export_metadata, live_key
 from ml.serving.risk_lookup import RiskLookup
 from ml.warehouse.dbt_runner import last_loaded_date
-from orchestration.defs.automation import NIGHTLY_JOB
+from orchestration.defs.automation import NIGHTLY_JOB, retraining_sensor, training_job_name
 from orchestration.defs.definitions import build_definitions
 from orchestration.defs.model_assets import accept_high_risk_shift_config
 from orchestration.lib.resources import MlflowResource, WarehouseResource
@@ -28,8 +28,12 @@ from orchestration.lib.single_writer import WarehouseBusy, single_writer
 from tests.pipeline.fixtures import CLEAN_DATES, DRIFT_DATE, SPECS
 
 
-def _sensor_requests(pipeline) -> list[dg.RunRequest]:
-    sensor = pipeline.defs.resolve_sensor_def("retraining_sensor")
+def _sensor_requests(pipeline, automatic: bool = True) -> list[dg.RunRequest]:
+    """The retraining sensor's requests now, for the specs with automatic retraining on (the
+    shipped specs leave it off)."""
+    specs = [s.model_copy(update={"automatic_retraining": automatic}) for s in SPECS.values()]
+    jobs = [pipeline.defs.resolve_job_def(training_job_name(spec.name)) for spec in specs]
+    sensor = retraining_sensor(specs, jobs)
     context = dg.build_sensor_context(
         instance=pipeline.instance,
         resources={
@@ -49,6 +53,10 @@ def test_definitions_hold_the_graph_checks_schedules_and_sensor(pipeline):
             assert f"{spec}/{asset}" in keys
     assert {"customer_features_v3", "training_labels", "monitoring/realized_performance"} <= keys
     assert "customer_features_v1" not in keys, "a version no spec uses is not in the nightly graph"
+    groups = {k.to_user_string(): repo.asset_graph.get(k).group_name
+              for k in repo.asset_graph.get_all_asset_keys()}  # fmt: skip
+    assert groups["raw/customers"] == groups["raw/activities"] == "raw"
+    assert "default" not in groups.values(), "every asset sits in a named group"
     checks = {key.name for key in repo.asset_graph.asset_check_keys}
     assert {"rows_match_active_customers", "keys_written_equal_rows_selected"} <= checks
     # the leakage guard is a dbt test on the feature version: a blocking asset check of it
@@ -92,6 +100,10 @@ def test_the_first_date_after_a_price_rise_alarms_and_requests_retraining(drifte
     drift = read_published(drifted_pipeline.settings, "drift_history", "churn")
     latest = drift[drift.score_date.dt.date == DRIFT_DATE].iloc[0]
     assert latest.alarm and "monthly_price" in list(latest.drifted_features)
+    # the shipped specs: the sensor starts stopped, and would ask nothing of its own accord
+    shipped = drifted_pipeline.defs.resolve_sensor_def("retraining_sensor")
+    assert shipped.default_status == dg.DefaultSensorStatus.STOPPED
+    assert _sensor_requests(drifted_pipeline, automatic=False) == []
     requests = _sensor_requests(drifted_pipeline)
     assert "churn_training_job" in {r.job_name for r in requests}
     churn = next(r for r in requests if r.job_name == "churn_training_job")

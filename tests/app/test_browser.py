@@ -44,10 +44,9 @@ def served_app(pipeline):
         pytest.fail(f"{CHROMIUM} not found: `make browser` installs Debian's chromium")
     port = _free_port()
     env = {**os.environ, "SCORELINE_DATA_DIR": str(pipeline.settings.data_dir)}
+    # the command users run (`make app`), so its defaults are what the browser meets
     server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(PROJECT / "app" / "streamlit_app.py"),
-         "--server.headless", "true", "--server.port", str(port),
-         "--browser.gatherUsageStats", "false"],
+        [str(Path(sys.executable).with_name("scoreline")), "app", "--port", str(port)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
@@ -91,3 +90,25 @@ def test_each_page_renders_in_a_real_browser(name, served_app, browser_page):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     browser_page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
     assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000
+
+
+def _own_address() -> str | None:
+    """This machine's address on its network (no packet is sent), if it has one."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("10.255.255.255", 1))
+            address = probe.getsockname()[0]
+        except OSError:
+            return None
+    return None if address.startswith("127.") else address
+
+
+def test_the_app_serves_this_machine_only_by_default(served_app):
+    """It shows customer-level data: `make app` binds 127.0.0.1 unless HOST opens it up."""
+    address = _own_address()
+    if address is None:
+        pytest.skip("this machine has no network address besides loopback")
+    port = int(served_app.rsplit(":", 1)[1])
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"http://{address}:{port}/_stcore/health", timeout=2)
+    assert urllib.request.urlopen(f"{served_app}/_stcore/health", timeout=2).status == 200

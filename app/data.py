@@ -1,9 +1,9 @@
 """Read-only data access for the reports app. Pages call these; nothing here writes.
 
-Published tables are Parquet files replaced atomically by the pipeline, so the app reads them
-with an in-memory DuckDB while a nightly run writes, never blocking it. The warehouse (for
-customer attributes, quarantine counts and realized labels) is opened read-only; when the
-nightly run holds its lock the app retries briefly, then shows what it has.
+The app never opens the warehouse, which the nightly run holds while it writes: it reads the
+published tables and the read model (customer attributes, quarantine counts, realized labels),
+Parquet files the pipeline swaps in whole (ml.serving.read_model), with an in-memory DuckDB.
+A night in progress is invisible until each of its files is complete.
 
 Every query aggregates in DuckDB and returns small frames; results are cached for a minute.
 """
@@ -13,7 +13,6 @@ from __future__ import annotations
 import functools
 import json
 import re
-import time
 from pathlib import Path
 
 import duckdb
@@ -23,6 +22,7 @@ import streamlit as st
 from ml.config import Settings
 from ml.ingest.business import load_business
 from ml.scoring.publish import published_files, published_glob
+from ml.serving.read_model import read_model_path
 from ml.training.specs import ModelSpec, load_specs
 
 CACHE_SECONDS = 60
@@ -46,10 +46,6 @@ _FUNCTIONS: dict = {}
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
 def _cached_call(name: str, data_dir: str, args: tuple, kwargs: dict):
     return _FUNCTIONS[name](*args, **kwargs)
-
-
-class WarehouseBusy(RuntimeError):
-    """The nightly run holds the warehouse; published tables are still readable."""
 
 
 def settings() -> Settings:
@@ -87,37 +83,33 @@ def _published(table: str) -> str:
     return f"read_parquet($published_{table}, hive_partitioning = false, union_by_name = true)"
 
 
+def _read(table: str) -> str:
+    """A read-model table in a query; its file is bound as a parameter (see _bound)."""
+    if not table.isidentifier():
+        raise ValueError(f"{table!r} is not a read-model table name")
+    return f"read_parquet($read_{table})"
+
+
 def _bound(sql: str, params: dict | None) -> dict:
-    """The query's parameters plus the file glob of each published table it reads."""
-    tables = set(re.findall(r"\$published_(\w+)", sql))
-    return {**(params or {}), **{f"published_{t}": published_glob(settings(), t) for t in tables}}
+    """The query's parameters plus the file glob of each published table and the file of each
+    read-model table it reads."""
+    published = set(re.findall(r"\$published_(\w+)", sql))
+    read = set(re.findall(r"\$read_(\w+)", sql))
+    return {
+        **(params or {}),
+        **{f"published_{t}": published_glob(settings(), t) for t in published},
+        **{f"read_{t}": str(read_model_path(settings(), t)) for t in read},
+    }
 
 
 def _query(sql: str, params: dict | None = None) -> pd.DataFrame:
+    """Run a query over published and read-model files; an empty frame when a read-model file
+    it needs is not there yet (before the first night)."""
+    for table in set(re.findall(r"\$read_(\w+)", sql)):
+        if not read_model_path(settings(), table).exists():
+            return pd.DataFrame()
     with duckdb.connect() as con:
         return con.execute(sql, _bound(sql, params)).df()
-
-
-def _warehouse(sql: str, params: dict | None = None, attempts: int = 5) -> pd.DataFrame:
-    """Run a query with the warehouse attached read-only as `wh` (empty frame when it or a
-    table it needs does not exist yet); published tables can be joined in the same query."""
-    path = settings().warehouse_path
-    if not path.exists():
-        return pd.DataFrame()
-    for attempt in range(attempts):
-        try:
-            with duckdb.connect() as con:
-                con.execute("attach $path as wh (read_only)", {"path": str(path)})
-                return con.execute(sql, _bound(sql, params)).df()
-        except duckdb.IOException as exc:  # the nightly run's write lock
-            if attempt == attempts - 1:
-                raise WarehouseBusy(
-                    "The nightly run is writing to the warehouse; try again in a minute."
-                ) from exc
-            time.sleep(0.2 * (attempt + 1))
-        except duckdb.CatalogException:
-            return pd.DataFrame()
-    return pd.DataFrame()
 
 
 @cached
@@ -168,9 +160,9 @@ def segment_values() -> dict[str, list[str]]:
     dimensions = segment_dimensions()
     if not dimensions:
         return {}
-    frame = _warehouse(
+    frame = _query(
         " union ".join(
-            f"select '{d}' as dimension, {_dimension(d)} as value from wh.int_customers"
+            f"select '{d}' as dimension, {_dimension(d)} as value from {_read('customers')}"
             for d in dimensions
         )
     )
@@ -195,13 +187,12 @@ def at_risk_customers(
             conditions.append(f"{_dimension(column)} in (select unnest($f{position}))")
             params[f"f{position}"] = list(values)
     attributes = "".join(f"{d}, " for d in segment_dimensions())
-    return _warehouse(
+    return _query(
         f"""
         select customer_id, score, risk_band, {attributes}
                array_to_string(reasons, '; ') as reasons, model_version
-        from {_published("predictions")}
-        left join (select * replace (cast(customer_id as varchar) as customer_id)
-                   from wh.int_customers) using (customer_id)
+        from {_published("predictions")} as predictions
+        left join {_read("customers")} as customers using (customer_id)
         where {" and ".join(conditions)}
         order by score desc limit $limit
         """,
@@ -212,14 +203,13 @@ def at_risk_customers(
 @cached
 def segment_risk(model: str, score_date, threshold: float, dimension: str) -> pd.DataFrame:
     """Customers, mean score and high-risk share per segment on one score date."""
-    return _warehouse(
+    return _query(
         f"""
         select customers.{_dimension(dimension)} as segment, count(*) as customers,
                avg(score) as mean_score,
                avg(case when score >= $t then 1 else 0 end) as high_risk_share
         from {_published("predictions")} as predictions
-        join wh.int_customers as customers
-            on predictions.customer_id = cast(customers.customer_id as varchar)
+        join {_read("customers")} as customers using (customer_id)
         where model_name = $m and score_date = $d and not is_shadow
         group by all order by mean_score desc
         """,
@@ -230,13 +220,12 @@ def segment_risk(model: str, score_date, threshold: float, dimension: str) -> pd
 @cached
 def realized_rate_by_segment(model: str, dimension: str) -> pd.DataFrame:
     """Realized outcome rate per segment over every matured score date."""
-    return _warehouse(
+    return _query(
         f"""
         select customers.{_dimension(dimension)} as segment, count(*) as customer_dates,
                avg(label) as realized_rate
-        from wh.realized_labels as labels
-        join wh.int_customers as customers
-            on labels.customer_id = cast(customers.customer_id as varchar)
+        from {_read("realized_labels")} as labels
+        join {_read("customers")} as customers using (customer_id)
         where labels.model_name = $m
         group by all order by realized_rate desc
         """,
@@ -257,7 +246,7 @@ def history(table: str, model: str | None = None) -> pd.DataFrame:
 
 @cached
 def quarantine_summary() -> pd.DataFrame:
-    return _warehouse("select * from wh.quarantine_summary")
+    return _query(f"select * from {_read('quarantine_summary')}")
 
 
 def _newest(root: Path, name: str) -> Path | None:

@@ -21,13 +21,9 @@ else:
         st.dataframe(results, hide_index=True, width="stretch")
 
 st.subheader("Quarantined raw rows")
-try:
-    quarantine = data.quarantine_summary()
-except data.WarehouseBusy as busy:
-    st.warning(str(busy))
-    st.stop()
+quarantine = data.quarantine_summary()
 if quarantine.empty:
-    st.success("No quarantined rows (or no warehouse yet).")
+    st.success("No quarantined rows (or no night has run yet).")
 else:
     by_reason = quarantine.groupby(["table_name", "reject_reason"], as_index=False)[
         "rejected_rows"

@@ -14,12 +14,8 @@ if not nothing_published():
         st.info("This business declares no categorical customer attribute to segment by.")
         st.stop()
     dimension = st.sidebar.radio("Segment by", dimensions, key="segments_by")
-    try:
-        risk = data.segment_risk(spec.name, score_date, spec.high_risk_threshold, dimension)
-        realized = data.realized_rate_by_segment(spec.name, dimension)
-    except data.WarehouseBusy as busy:
-        st.warning(str(busy))
-        st.stop()
+    risk = data.segment_risk(spec.name, score_date, spec.high_risk_threshold, dimension)
+    realized = data.realized_rate_by_segment(spec.name, dimension)
     st.subheader(f"Risk by {dimension} on {score_date}")
     st.bar_chart(risk.set_index("segment")[["high_risk_share"]], y_label="high-risk share")
     st.dataframe(risk, hide_index=True, width="stretch")

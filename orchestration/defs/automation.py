@@ -32,8 +32,9 @@ def jobs(
     )
     warehouse = dg.define_asset_job(
         WAREHOUSE_JOB,
-        selection=dg.AssetSelection.assets(nightly_dbt),
-        description="Only the dbt warehouse for a score date (first load, or before training).",
+        selection=dg.AssetSelection.assets(nightly_dbt, dg.AssetKey(["serving", "read_model"])),
+        description="Only the dbt warehouse for a score date (first load, or before training), "
+        "and the read model the app reads.",
     )
     training = [
         dg.define_asset_job(

@@ -14,7 +14,11 @@ from ml.config import Settings
 from ml.training.specs import load_specs
 from orchestration.defs.automation import jobs, retraining_sensor, schedules
 from orchestration.defs.dbt_models import dbt_definitions
-from orchestration.defs.model_assets import model_assets, realized_performance_asset
+from orchestration.defs.model_assets import (
+    model_assets,
+    read_model_asset,
+    realized_performance_asset,
+)
 from orchestration.defs.partitions import daily_partitions
 from orchestration.lib.resources import MlflowResource, RedisResource, WarehouseResource
 
@@ -31,6 +35,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         for asset in model_assets(spec, nightly_dbt, training_dbt, partitions)
     ]
     assets.append(realized_performance_asset(specs, monitoring_dbt, partitions))
+    assets.append(read_model_asset(specs, nightly_dbt, partitions))
     job_defs = jobs(specs, nightly_dbt, training_dbt)
     own = dg.Definitions(
         assets=assets,

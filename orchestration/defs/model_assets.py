@@ -4,6 +4,7 @@
     <model>/predictions -> <model>/drift_report
                         -> <model>/published_predictions -> <model>/redis_export
     monitoring/realized_performance (all models, once labels mature)
+    serving/read_model (the warehouse tables readers join, as Parquet; last of a night)
 
 The assets wire; `ml` computes. Predictions land in an internal `scored_predictions` table
 first and carry blocking checks, so a bad night never reaches the published table or Redis.
@@ -26,6 +27,7 @@ from ml.scoring.publish import (
     read_published_file,
 )
 from ml.scoring.score import ScoringInputError, read_scoring_input, score, scoring_input_rows
+from ml.serving.read_model import refresh_read_model, sql_database_path
 from ml.serving.redis_export import RedisExportError, export_high_risk, high_risk_rows, live_key
 from ml.training import registry
 from ml.training.registry import RegistryError
@@ -314,3 +316,39 @@ def realized_performance_asset(
         )
 
     return realized_performance
+
+
+def read_model_asset(
+    specs: list[ModelSpec],
+    nightly_dbt: dg.AssetsDefinition,
+    partitions: dg.PartitionsDefinition,
+) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=["serving", "read_model"],
+        deps=[
+            asset_key_for_relation(nightly_dbt, "int_customers"),
+            asset_key_for_relation(nightly_dbt, "quarantine_summary"),
+            # not after realized_labels: that step is skipped on nights when nothing matured,
+            # and a skipped upstream would skip this too; realized labels may lag a night
+            *(dg.AssetKey([spec.name, "published_predictions"]) for spec in specs),
+        ],
+        partitions_def=partitions,
+        backfill_policy=ONE_RUN_PER_DATE,
+        group_name="serving",
+        kinds={"python", "parquet"},
+        description="What readers need from the warehouse (customer attributes, quarantine "
+        "counts, realized labels) as Parquet swapped in whole, and a DuckDB file of views for "
+        "SQL: the app and analysts never open the warehouse the nightly run writes "
+        "(docs/operations.md). Refreshes nightly.",
+    )
+    def read_model(warehouse: WarehouseResource) -> dg.MaterializeResult:
+        settings = warehouse.settings()
+        rows = refresh_read_model(settings)
+        return dg.MaterializeResult(
+            metadata={
+                **{f"{table}_rows": count for table, count in rows.items()},
+                "sql": dg.MetadataValue.path(str(sql_database_path(settings))),
+            }
+        )
+
+    return read_model

@@ -1,0 +1,98 @@
+"""Readers while a night writes: the app's queries and SQL on the published DuckDB file never
+fail or wait, although the warehouse refuses every other process while dbt writes it (and a
+reader holding the warehouse would fail the night: so readers never open it)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+
+import duckdb
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from app import data
+from ml.config import PROJECT_DIR
+from ml.serving.read_model import sql_database_path, write_sql_database
+from ml.warehouse.dbt_runner import last_loaded_date
+from orchestration.defs.automation import NIGHTLY_JOB
+from orchestration.defs.definitions import build_definitions
+from orchestration.lib.runner import run_job
+from tests.pipeline.fixtures import private_copy
+
+APP = PROJECT_DIR / "app" / "streamlit_app.py"
+
+
+@pytest.mark.slow  # a night of its own (~25 s): make test-slow, which CI runs
+def test_readers_never_fail_while_a_night_writes(pipeline, tmp_path, monkeypatch):
+    """Regression: 73 of 481 reader opens failed during one night ("Conflicting lock is held"),
+    and the At-risk page showed a traceback."""
+    settings = private_copy(pipeline, tmp_path)
+    monkeypatch.setenv("SCORELINE_DATA_DIR", str(settings.data_dir))
+    defs = build_definitions(settings)
+    day = last_loaded_date(settings) + timedelta(days=1)  # rerun the night the copy holds
+    write_sql_database(settings)  # views over the copy's own files
+    writing = threading.Event()
+    errors: list[str] = []
+    reads: dict[str, list[float]] = {"app": [], "sql": [], "pages": []}  # when each succeeded
+
+    def app_reader() -> None:  # what the At-risk, Segments and Data quality pages query
+        while writing.is_set():
+            try:
+                listed = data._FUNCTIONS["at_risk_customers"]("churn", day, (), ())
+                segments = data._FUNCTIONS["segment_risk"]("churn", day, 0.35, "plan")
+                assert len(listed) and len(segments) and "plan" in listed.columns
+                data._FUNCTIONS["quarantine_summary"]()
+                reads["app"].append(time.time())
+            except Exception as exc:  # noqa: BLE001 (every failure counts)
+                errors.append(f"app: {exc!r}")
+
+    def sql_reader() -> None:  # an analyst's `duckdb -readonly published/scoreline.duckdb`
+        while writing.is_set():
+            try:
+                with duckdb.connect(str(sql_database_path(settings)), read_only=True) as con:
+                    ((rows,),) = con.sql(
+                        "select count(*) from predictions join customers using (customer_id)"
+                    ).fetchall()
+                assert rows > 0
+                reads["sql"].append(time.time())
+            except Exception as exc:  # noqa: BLE001
+                errors.append(f"sql: {exc!r}")
+
+    def page_reader() -> None:  # the pages users need most, rendered as Streamlit would
+        while writing.is_set():
+            st.cache_data.clear()  # each render reads the files again
+            for page, expected in (("at_risk", "At-risk customers"),
+                                   ("overview", "Customers scored")):  # fmt: skip
+                app = AppTest.from_file(str(APP), default_timeout=60)
+                app.switch_page(f"app_pages/{page}.py")
+                app.run()
+                shown = [e.value for kind in ("title", "subheader") for e in getattr(app, kind)]
+                shown += [m.label for m in app.metric]
+                if app.exception or app.error or expected not in shown:
+                    errors.append(f"{page}: {app.exception or app.error or shown}")
+            reads["pages"].append(time.time())
+
+    writing.set()
+    threads = [threading.Thread(target=t) for t in (app_reader, sql_reader, page_reader)]
+    for thread in threads:
+        thread.start()
+    try:
+        result = run_job(defs, NIGHTLY_JOB, pipeline.instance, day)
+    finally:
+        writing.clear()
+        for thread in threads:
+            thread.join()
+
+    assert errors == []
+    # while dbt held the warehouse for writing, both kinds of reader kept reading
+    steps = {
+        entry.dagster_event.event_type_value: entry.timestamp
+        for entry in pipeline.instance.all_logs(result.run_id)
+        if entry.dagster_event and entry.dagster_event.step_key == "nightly_dbt_models"
+    }
+    began, ended = steps["STEP_START"], steps["STEP_SUCCESS"]
+    for reader, times in reads.items():
+        assert sum(began < t < ended for t in times) >= 2, f"{reader}: {len(times)} reads in all"

@@ -43,7 +43,10 @@ def served_app(pipeline):
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} not found: `make browser` installs Debian's chromium")
     port = _free_port()
-    env = {**os.environ, "SCORELINE_DATA_DIR": str(pipeline.settings.data_dir)}
+    # the app finds its MLflow store from the data dir alone (earlier tests in this process
+    # may have exported another store's MLFLOW_TRACKING_URI through mlflow.set_tracking_uri)
+    env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
+    env["SCORELINE_DATA_DIR"] = str(pipeline.settings.data_dir)
     # the command users run (`make app`), so its defaults are what the browser meets
     server = subprocess.Popen(
         [str(Path(sys.executable).with_name("scoreline")), "app", "--port", str(port)],

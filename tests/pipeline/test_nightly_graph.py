@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
-from dataclasses import replace
 from datetime import date, timedelta
 
 import dagster as dg
@@ -25,7 +23,7 @@ from orchestration.defs.model_assets import accept_high_risk_shift_config
 from orchestration.lib.resources import MlflowResource, WarehouseResource
 from orchestration.lib.runner import JobFailed, run_job, run_nights
 from orchestration.lib.single_writer import WarehouseBusy, single_writer
-from tests.pipeline.fixtures import CLEAN_DATES, DRIFT_DATE, SPECS
+from tests.pipeline.fixtures import CLEAN_DATES, DRIFT_DATE, SPECS, private_copy
 
 
 def _sensor_requests(pipeline, automatic: bool = True) -> list[dg.RunRequest]:
@@ -127,22 +125,8 @@ def test_a_backfilled_date_publishes_and_matures_without_rolling_redis_back(drif
     assert measured.validation_roc_auc.notna().all()
 
 
-def _copy_of(pipeline, tmp_path):
-    """Settings of a private copy of the pipeline's data (its Redis and instance shared)."""
-    source = pipeline.settings
-    settings = replace(
-        source.__class__.from_env({"SCORELINE_DATA_DIR": str(tmp_path)}),
-        redis_url=source.redis_url,
-        training_sample_pct=source.training_sample_pct,
-    )
-    for folder in ("raw", "mlflow", "published", "reports"):
-        shutil.copytree(source.data_dir / folder, tmp_path / folder)
-    shutil.copy(source.warehouse_path, settings.warehouse_path)
-    return replace(settings, mlflow_tracking_uri=f"sqlite:///{tmp_path / 'mlflow' / 'mlflow.db'}")
-
-
 def test_a_broken_feature_contract_blocks_publishing_and_the_export(drifted_pipeline, tmp_path):
-    settings = _copy_of(drifted_pipeline, tmp_path)
+    settings = private_copy(drifted_pipeline, tmp_path)
     published = published_path(settings, "predictions", "churn", DRIFT_DATE)
     before = (published.stat().st_mtime_ns, export_metadata(drifted_pipeline.redis, "churn"))
     with duckdb.connect(str(settings.warehouse_path)) as con:  # a corrupted upstream row
@@ -199,11 +183,11 @@ def test_a_second_writer_on_the_same_warehouse_refuses_at_once_naming_the_first(
 
 
 def test_a_night_that_would_empty_the_high_risk_set_is_published_only_when_accepted(
-    pipeline, tmp_path
+    drifted_pipeline, tmp_path
 ):
     """Regression: a night whose high-risk sets fell from 129 to 0 and 64 to 1 was published
     and exported with a warning only."""
-    settings = _copy_of(pipeline, tmp_path)
+    settings = private_copy(drifted_pipeline, tmp_path)
     day = last_loaded_date(settings) + timedelta(days=1)  # the date the warehouse holds
     previous = max(d for d in published_dates(settings, "predictions", "churn") if d < day)
     # the previous night flagged every customer: tonight's ordinary share is a 100x fall
@@ -218,7 +202,7 @@ def test_a_night_that_would_empty_the_high_risk_set_is_published_only_when_accep
 
     # the whole night: the other model publishes, and the failure says which one did not
     with pytest.raises(JobFailed, match="high_risk_share_within_tolerance") as blocked:
-        run_job(defs, NIGHTLY_JOB, pipeline.instance, day)
+        run_job(defs, NIGHTLY_JOB, drifted_pipeline.instance, day)
     assert tonight.read_bytes() == before, "a blocked night publishes nothing of that model"
     assert str(blocked.value).splitlines()[1].strip() == (
         f"published for {day}: payment_failure; NOT published: churn (readers still see the "
@@ -226,7 +210,7 @@ def test_a_night_that_would_empty_the_high_risk_set_is_published_only_when_accep
     )
 
     accepted = accept_high_risk_shift_config(["churn"], "known event: test of the override")
-    result = run_job(defs, NIGHTLY_JOB, pipeline.instance, day, asset_selection=keys,
+    result = run_job(defs, NIGHTLY_JOB, drifted_pipeline.instance, day, asset_selection=keys,
                      run_config=accepted)  # fmt: skip
     check = next(
         evaluation for evaluation in result.get_asset_check_evaluations()

@@ -79,6 +79,19 @@ class Activity(_Strict):
 
 class Customers(_Strict):
     attributes: dict[str, Attribute] = {}
+    value: str | None = Field(
+        None,
+        description="numeric attribute measuring what a customer is worth (monthly price, "
+        "contract value): the at-risk list ranks by score x value, the value at stake",
+    )
+
+    @model_validator(mode="after")
+    def _value_is_numeric(self) -> Customers:
+        if self.value is not None and (
+            self.value not in self.attributes or self.attributes[self.value].type != "numeric"
+        ):
+            raise ValueError(f"value: '{self.value}' is not a numeric customer attribute")
+        return self
 
 
 class Arrival(_Strict):

@@ -23,6 +23,7 @@ def test_the_shipped_business_declares_its_vocabulary():
     assert business.revenue_activities == ["purchase"]
     assert business.activities["plan_change"].updates == "monthly_price"
     assert business.categorical_attributes() == ["plan", "region", "channel"]
+    assert business.customers.value == "monthly_price"
 
 
 @pytest.mark.parametrize(
@@ -38,6 +39,8 @@ def test_the_shipped_business_declares_its_vocabulary():
          "reserved"),
         ("name: x\ncustomers: {attributes: {tier: {type: text}}}\nactivities: {a: {}}\n",
          "customers.attributes.tier.type"),
+        ("name: x\ncustomers: {value: tier, attributes: {tier: {type: categorical}}}\n"
+         "activities: {a: {}}\n", "value: 'tier' is not a numeric customer attribute"),
     ],
 )  # fmt: skip
 def test_a_bad_declaration_fails_naming_the_file_and_key(tmp_path, text, message):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import lightgbm as lgb
@@ -42,6 +42,9 @@ class ScoringModel:
     # Platt scaling of the booster's log-odds: p = 1 / (1 + exp(-(slope * margin + intercept)))
     calibration: tuple[float, float]
     feature_version: int
+    # The typical training value of each feature (median, or the most common category), so a
+    # reason reads against it: "payment failed count in the last 90 days = 3 (typical: 0)".
+    typical: dict[str, str] = field(default_factory=dict)
 
     def save(self, folder: Path) -> dict[str, str]:
         """Write the model's files into `folder`; returns each file's SHA-256."""
@@ -50,7 +53,7 @@ class ScoringModel:
         (folder / "model.json").write_text(json.dumps({
             "features": self.features, "categorical_features": self.categorical_features,
             "category_levels": self.category_levels, "calibration": list(self.calibration),
-            "feature_version": self.feature_version,
+            "feature_version": self.feature_version, "typical": self.typical,
         }, indent=1))  # fmt: skip
         return file_digests(folder)
 
@@ -65,6 +68,7 @@ class ScoringModel:
             booster=lgb.Booster(model_str=(folder / "model.txt").read_text()),
             calibration=(float(meta["calibration"][0]), float(meta["calibration"][1])),
             feature_version=int(meta["feature_version"]),
+            typical=dict(meta.get("typical", {})),  # models saved before typical values
         )
 
     def prepare(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -109,11 +113,31 @@ class ScoringModel:
             reasons.append(
                 [
                     f"{readable(self.features[c])} = {_format(prepared.iat[row, c])}"
+                    + (
+                        f" (typical: {self.typical[self.features[c]]})"
+                        if self.features[c] in self.typical
+                        else ""
+                    )
                     for c in columns
                     if contributions[row, c] > 0
                 ]
             )
         return reasons
+
+
+def typical_values(frame: pd.DataFrame, features: list[str], categorical: list[str]):
+    """Each feature's typical value in `frame` as text: the median of a numeric feature, the
+    most common category of a categorical one (features with no value are left out)."""
+    typical = {}
+    for feature in features:
+        values = frame[feature].dropna()
+        if values.empty:
+            continue
+        if feature in categorical:
+            typical[feature] = str(values.astype(str).mode().iloc[0])
+        else:
+            typical[feature] = _format(float(values.median()))
+    return typical
 
 
 def _format(value: object) -> str:

@@ -30,7 +30,7 @@ from ml.training.evaluate import (
     promotion_decision,
     segment_auc,
 )
-from ml.training.model import ScoringModel
+from ml.training.model import ScoringModel, typical_values
 from ml.training.specs import ModelSpec
 from ml.training.training_set import TimeSplit, load_training_set, split_by_time
 from ml.warehouse.dbt_runner import connect_read_only
@@ -93,6 +93,7 @@ def fit_scoring_model(spec: ModelSpec, split: TimeSplit, params: dict | None = N
         booster=classifier,  # replaced by the fitted booster below
         calibration=(1.0, 0.0),
         feature_version=spec.feature_version,
+        typical=typical_values(split.train, list(spec.features), list(spec.categorical_features)),
     )
     classifier.fit(
         model.prepare(split.train),

@@ -171,30 +171,66 @@ def segment_values() -> dict[str, list[str]]:
     return {d: sorted(frame[frame.dimension == d].value.dropna()) for d in dimensions}
 
 
+def value_attribute() -> str | None:
+    """The business's declared customer value (customers.value), if any."""
+    return load_business(settings().business_dir).customers.value
+
+
+# A score that moved less than this since the previous date is "same".
+SCORE_MOVE = 0.02
+
+
 @cached
 def at_risk_customers(
     model: str, score_date, bands: tuple[str, ...], filters: tuple[tuple[str, tuple], ...],
-    limit: int = 5000,
+    threshold: float = 0.5, limit: int = 5000,
 ) -> pd.DataFrame:  # fmt: skip
-    """The highest scores of a date, filtered by band and attribute values, with reasons."""
-    conditions = ["model_name = $m", "score_date = $d", "not is_shadow"]
-    params: dict = {"m": model, "d": score_date, "limit": limit}
-    if bands:
-        conditions.append("risk_band in (select unnest($bands))")
-        params["bands"] = list(bands)
+    """Who to call first on a date: ranked by value at stake (score x the business's declared
+    customer value; by score when it declares none), with what changed since the model's
+    previous score date and the reasons, filtered by band and attribute values."""
+    earlier = [d for d in score_dates(model) if d < pd.Timestamp(score_date).date()]
+    conditions = ["today.risk_band in (select unnest($bands))"] if bands else []
+    params: dict = {
+        "m": model, "d": score_date, "p": earlier[-1] if earlier else None, "t": threshold,
+        "move": SCORE_MOVE, "limit": limit, **({"bands": list(bands)} if bands else {}),
+    }  # fmt: skip
     for position, (column, values) in enumerate(filters):
         if values:
-            conditions.append(f"{_dimension(column)} in (select unnest($f{position}))")
+            conditions.append(f"customers.{_dimension(column)} in (select unnest($f{position}))")
             params[f"f{position}"] = list(values)
-    attributes = "".join(f"{d}, " for d in segment_dimensions())
+    value = value_attribute()
+    at_stake = f"today.score * customers.{value}" if value else "null"
+    attributes = "".join(f"customers.{d}, " for d in segment_dimensions())
     return _query(
         f"""
-        select customer_id, score, risk_band, {attributes}
-               array_to_string(reasons, '; ') as reasons, model_version
-        from {_published("predictions")} as predictions
+        with today as (
+            select * from {_published("predictions")}
+            where model_name = $m and score_date = $d and not is_shadow
+        ),
+        previous as (
+            select customer_id, score from {_published("predictions")}
+            where model_name = $m and score_date = $p and not is_shadow
+        )
+        select
+            today.customer_id, round(today.score, 4) as score, today.risk_band,
+            round({at_stake}, 2) as value_at_stake,
+            case
+                when $p is null then null
+                when previous.score is null or (previous.score < $t and today.score >= $t)
+                    then 'new'
+                when today.score - previous.score >= $move then 'up'
+                when previous.score - today.score >= $move then 'down'
+                else 'same'
+            end as since_previous,
+            round(previous.score, 4) as previous_score,
+            {attributes}
+            array_to_string(today.reasons, '; ') as reasons, today.model_version
+        from today
+        left join previous using (customer_id)
         left join {_read("customers")} as customers using (customer_id)
-        where {" and ".join(conditions)}
-        order by score desc limit $limit
+        {"where " + " and ".join(conditions) if conditions else ""}
+        order by {"value_at_stake desc nulls last, " if value else ""}today.score desc
+        limit $limit
         """,
         params,
     )

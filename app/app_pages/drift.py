@@ -1,11 +1,12 @@
 """Drift: how far each day's inputs and scores moved from what the model was trained on."""
 
 import altair as alt
+import pandas as pd
 import streamlit as st
 import streamlit.components.v1 as components
 
 from app import data
-from app.app_pages.common import nothing_published, pick_model
+from app.app_pages.common import date_axis, nothing_published, pick_model
 
 st.title("Drift")
 spec = pick_model("drift")
@@ -27,22 +28,27 @@ if not nothing_published("drift_history"):
         st.success("No drift alarm on any score date.")
 
     st.subheader("Drift history")
-    long = history.melt(
-        id_vars=["score_date", "alarm"], value_vars=["share_drifted", "prediction_drift"],
-        var_name="measure", value_name="value",
-    )  # fmt: skip
-    thresholds = {"share_drifted": spec.drift.feature_drift_share,
-                  "prediction_drift": spec.drift.prediction_drift_threshold}  # fmt: skip
-    long["threshold"] = long.measure.map(thresholds)
-    base = alt.Chart(long).encode(x=alt.X("score_date:T", title="score date"))
-    st.altair_chart(
-        (
-            base.mark_line(point=True).encode(y="value:Q", color="measure:N",
-                                              tooltip=["score_date", "measure", "value"])
-            + base.mark_rule(strokeDash=[4, 4]).encode(y="threshold:Q", color="measure:N")
-        ).facet(row="measure:N").resolve_scale(y="independent"),
-        width="stretch",
-    )  # fmt: skip
+    thresholds = {
+        "share_drifted": ("share of features drifted", spec.drift.feature_drift_share),
+        "prediction_drift": ("score drift", spec.drift.prediction_drift_threshold),
+    }
+    for measure, (title, threshold) in thresholds.items():
+        line = (
+            alt.Chart(history)
+            .mark_line(point=True)
+            .encode(
+                x=date_axis("score_date"),
+                y=alt.Y(f"{measure}:Q", title=title),
+                tooltip=[alt.Tooltip("score_date:T", format="%Y-%m-%d"), measure, "alarm"],
+            )
+        )
+        # the alarm level as a horizontal line across the chart
+        level = (
+            alt.Chart(pd.DataFrame({"alarm at": [threshold]}))
+            .mark_rule(color="#e6550d", strokeDash=[4, 4])
+            .encode(y="alarm at:Q")
+        )
+        st.altair_chart(line + level, width="stretch")
 
     features = data.history("feature_drift", spec.name)
     on_latest = features[features.score_date == latest.score_date]

@@ -1,10 +1,11 @@
 """Model health: who is champion, how each version validated, how scores held up in reality."""
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
 from app import data
-from app.app_pages.common import pick_model
+from app.app_pages.common import date_axis, pick_model
 
 st.title("Model health")
 spec = pick_model("model_health")
@@ -16,6 +17,11 @@ if not registry["versions"]:
 left, right = st.columns(2)
 left.metric("Champion", f"v{registry['champion']}" if registry["champion"] else "none")
 right.metric("Challenger", f"v{registry['challenger']}" if registry["challenger"] else "none")
+if registry["champion"] and registry["champion"] == registry["challenger"]:
+    st.caption(
+        "Champion and challenger are the same version: no version has been trained since the "
+        "champion was promoted. The next training registers a challenger, and the gate decides."
+    )
 
 versions = pd.DataFrame(registry["versions"])
 performance = data.history("performance_history", spec.name)
@@ -28,7 +34,23 @@ if not performance.empty:
         columns={"score_date": "date", "roc_auc": "realized ROC-AUC (matured score dates)"}
     )
     chart = pd.concat([chart, realized])
-st.line_chart(chart.set_index("date"), y_label="ROC-AUC")
+long = chart.melt(id_vars="date", var_name="measure", value_name="ROC-AUC").dropna()
+# points as well as lines: with one version there is one point, which a line alone never draws
+st.altair_chart(
+    alt.Chart(long)
+    .mark_line(point=alt.OverlayMarkDef(size=80))
+    .encode(
+        x=date_axis("date", "date"),
+        y=alt.Y("ROC-AUC:Q", scale=alt.Scale(domain=[0.5, 1]), axis=alt.Axis(format=".2f")),
+        color=alt.Color("measure:N", title=None, legend=alt.Legend(orient="bottom", labelLimit=0)),
+        tooltip=[
+            alt.Tooltip("date:T", format="%Y-%m-%d"),
+            "measure",
+            alt.Tooltip("ROC-AUC:Q", format=".3f"),
+        ],
+    ),
+    width="stretch",
+)
 if performance.empty:
     st.caption("Realized metrics appear once a score date's label window has passed.")
 else:

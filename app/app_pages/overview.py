@@ -4,12 +4,19 @@ import altair as alt
 import streamlit as st
 
 from app import data
-from app.app_pages.common import nothing_published, pick_model, pick_score_date
+from app.app_pages.common import (
+    date_axis,
+    health_banner,
+    nothing_published,
+    pick_model,
+    pick_score_date,
+)
 
 st.title("Overview")
 spec = pick_model("overview")
 if not nothing_published():
     score_date = pick_score_date("overview", spec.name)
+    health_banner(spec)
     summary = data.daily_summary(spec.name, spec.high_risk_threshold)
     today = summary[summary.score_date.dt.date == score_date].iloc[0]
     previous = summary[summary.score_date.dt.date < score_date].tail(1)
@@ -32,7 +39,13 @@ if not nothing_published():
         .mark_bar()
         .encode(
             x=alt.X("score_bin:Q", title="score", bin=alt.Bin(step=0.05, extent=[0, 1])),
-            y=alt.Y("customers:Q", title="customers"),
+            # a log scale: the high band is a few hundred customers beside tens of thousands
+            y=alt.Y(
+                "customers:Q",
+                title="customers (log scale)",
+                scale=alt.Scale(type="symlog"),
+                axis=alt.Axis(values=[10**k for k in range(8)], format=","),
+            ),
             color=alt.Color(
                 "risk_band:N",
                 title="risk band",
@@ -45,4 +58,14 @@ if not nothing_published():
         width="stretch",
     )
     st.subheader("High-risk share over score dates")
-    st.line_chart(summary.set_index("score_date")[["high_risk_share"]], y_label="share")
+    st.altair_chart(
+        alt.Chart(summary)
+        .mark_line(point=True)
+        .encode(
+            x=date_axis("score_date"),
+            y=alt.Y("high_risk_share:Q", title="high-risk share", axis=alt.Axis(format="%")),
+            tooltip=[alt.Tooltip("score_date:T", format="%Y-%m-%d"),
+                     alt.Tooltip("high_risk_share:Q", format=".2%"), "high_risk"],
+        ),
+        width="stretch",
+    )  # fmt: skip

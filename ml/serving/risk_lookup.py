@@ -13,6 +13,9 @@ request milliseconds, not seconds:
 
 Statuses: `high_risk` (value present), `not_high_risk` (an export exists and the customer is
 not in it), `no_export` (nothing exported, or it expired), `unavailable` (Redis error).
+
+`lookup.defaulting_since` says since when this reader has been answering with safe defaults
+(None while Redis answers): an application can report it, and alert when it grows.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import redis
 
@@ -63,8 +67,18 @@ class RiskLookup:
         self.live = f"{{scoreline:{model}}}:high_risk"
         self.meta = f"{{scoreline:{model}}}:export"
         self.script = client.register_script(_LOOKUP)
+        # When the current run of safe-default answers began (UTC); None while Redis answers.
+        self.defaulting_since: datetime | None = None
 
     def get(self, customer_id: str) -> RiskScore:
+        risk = self._get(customer_id)
+        if not risk.is_default:
+            self.defaulting_since = None
+        elif self.defaulting_since is None:
+            self.defaulting_since = datetime.now(UTC)
+        return risk
+
+    def _get(self, customer_id: str) -> RiskScore:
         try:
             value = self.script(keys=[self.live, self.meta], args=[customer_id])
         except (redis.RedisError, OSError) as exc:

@@ -5,7 +5,7 @@ previous export whole or the safe default, never a part of a new one, and never 
 from __future__ import annotations
 
 import time
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -89,9 +89,16 @@ def test_a_hung_server_gives_readers_the_default_at_once_and_fails_the_export(se
 
 
 def test_a_server_that_is_down_gives_the_default_and_the_export_says_to_rerun(served):
+    lookup = RiskLookup(served.client(timeout=0.2), MODEL)
+    assert lookup.get("c5").is_high_risk and lookup.defaulting_since is None
     kill_9(served.process)
+    before = datetime.now(UTC)
 
-    risk = RiskLookup(served.client(timeout=0.2), MODEL).get("c5")
+    risk = lookup.get("c5")
     assert risk.status == "unavailable" and risk.is_default
+    since = lookup.defaulting_since
+    assert since is not None and since >= before, "the reader says since when it defaults"
+    lookup.get("c6")
+    assert lookup.defaulting_since == since, "a run of defaults keeps its start"
     with pytest.raises(RedisExportError, match="Rerun the export once Redis is reachable"):
         export_high_risk(served.client(timeout=0.3), rows(range(10), DAY2), MODEL, DAY2, 600)

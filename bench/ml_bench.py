@@ -64,7 +64,7 @@ def main() -> None:
     timings[f"reasons ({len(high):,} high-risk rows)"] = reasons_seconds
 
     mark = time.perf_counter()
-    predictions = predict(spec, champion, frame, shadow=False)
+    predictions = predict(spec, champion, frame, served=True)
     timings["predict + reasons (score.predict)"] = time.perf_counter() - mark
 
     mark = time.perf_counter()

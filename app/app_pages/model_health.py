@@ -57,6 +57,39 @@ else:
     st.dataframe(performance.drop(columns=["model_name"]), hide_index=True,
                  width="stretch")  # fmt: skip
 
+if spec.ab_test.challenger_share > 0:
+    st.subheader("A/B: the challenger's arm against the champion's")
+    arms = (
+        performance.dropna(subset=["challenger_roc_auc"])
+        if "challenger_roc_auc" in performance.columns
+        else performance.iloc[0:0]
+    )
+    if arms.empty:
+        st.caption(
+            f"On: a stable {spec.ab_test.challenger_share:.0%} of customers is served the "
+            "challenger while it differs from the champion; the arms compare here once a "
+            "score date's labels mature."
+        )
+    else:
+        latest = arms.iloc[-1]
+        low, high = latest.arm_difference_low, latest.arm_difference_high
+        verdict = (
+            "the challenger is better" if low > 0
+            else "the challenger is worse" if high < 0
+            else "no difference shown yet"
+        )  # fmt: skip
+        st.caption(
+            f"{latest.score_date.date()}: challenger v{int(latest.challenger_version)} minus "
+            f"champion v{int(latest.model_version)} realized ROC-AUC "
+            f"{latest.arm_difference:+.3f} (95% interval {low:+.3f} to {high:+.3f}): {verdict}."
+        )
+        st.dataframe(
+            arms[["score_date", "model_version", "rows", "roc_auc", "challenger_version",
+                  "challenger_rows", "challenger_roc_auc", "arm_difference",
+                  "arm_difference_low", "arm_difference_high"]],
+            hide_index=True, width="stretch",
+        )  # fmt: skip
+
 st.subheader("Champion and challenger history")
 history = pd.DataFrame(registry["history"])
 if history.empty:

@@ -10,7 +10,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import duckdb
+import numpy as np
 import pandas as pd
+from scipy.stats import rankdata
+from sklearn.metrics import roc_auc_score
 
 from ml.config import Settings
 from ml.scoring.publish import publish_table, published_dates, published_glob
@@ -86,19 +89,65 @@ def measure_realized_performance(
 
 
 def _history_row(client, spec: ModelSpec, score_date: date, group: pd.DataFrame) -> dict:
+    # the champion served most customers (an A/B arm is at most half of them)
     version = int(group.model_version.mode().iloc[0])
-    metrics = classification_metrics(group.label, group.score.to_numpy())
+    served = group[group.model_version == version]
+    metrics = classification_metrics(served.label, served.score.to_numpy())
     validation_auc = registry.version_info(client, spec, version).validation_auc
     drop = None if validation_auc is None else validation_auc - metrics["roc_auc"]
     return {
         "model_name": spec.name,
         "score_date": score_date,
         "model_version": version,
-        "rows": len(group),
-        "positives": int(group.label.sum()),
+        "rows": len(served),
+        "positives": int(served.label.sum()),
         "roc_auc": metrics["roc_auc"],
         "pr_auc": metrics["pr_auc"],
         "validation_roc_auc": validation_auc,
         "drop_vs_validation": drop,
         "alarm": bool(drop is not None and drop > spec.promotion.max_realized_drop),
+        **arm_comparison(group, version),
+    }
+
+
+def auc_standard_error(labels: np.ndarray, scores: np.ndarray) -> float:
+    """DeLong's (1988) standard error of a ROC-AUC, from midranks (ties count half)."""
+    labels = np.asarray(labels).astype(bool)
+    scores = np.asarray(scores, dtype="float64")
+    positives, negatives = scores[labels], scores[~labels]
+    m, n = len(positives), len(negatives)
+    ranks = rankdata(np.concatenate([positives, negatives]))
+    # each positive's share of negatives ranked below it, each negative's of positives above it
+    above = (ranks[:m] - rankdata(positives)) / n
+    below = 1 - (ranks[m:] - rankdata(negatives)) / m
+    return float(np.sqrt(above.var(ddof=1) / m + below.var(ddof=1) / n))
+
+
+ARM_COLUMNS = ("challenger_version", "challenger_rows", "challenger_roc_auc", "arm_difference",
+               "arm_difference_low", "arm_difference_high")  # fmt: skip
+
+
+def arm_comparison(group: pd.DataFrame, champion_version: int) -> dict:
+    """The challenger's A/B arm against the champion's on one matured score date: each arm's
+    realized ROC-AUC and the difference with a 95% interval. The arms are disjoint customers
+    drawn by a stable hash, so the two AUCs are independent. All None without a challenger
+    arm (or with one class in an arm)."""
+    empty = dict.fromkeys(ARM_COLUMNS)
+    challenger = group[group.model_version != champion_version]
+    champion = group[group.model_version == champion_version]
+    if challenger.empty or challenger.label.nunique() < 2 or champion.label.nunique() < 2:
+        return empty
+    errors, aucs = [], []
+    for arm in (champion, challenger):
+        aucs.append(float(roc_auc_score(arm.label, arm.score)))
+        errors.append(auc_standard_error(arm.label.to_numpy(), arm.score.to_numpy()))
+    difference = aucs[1] - aucs[0]
+    margin = 1.96 * float(np.hypot(*errors))
+    return {
+        "challenger_version": int(challenger.model_version.mode().iloc[0]),
+        "challenger_rows": len(challenger),
+        "challenger_roc_auc": aucs[1],
+        "arm_difference": difference,
+        "arm_difference_low": difference - margin,
+        "arm_difference_high": difference + margin,
     }

@@ -34,7 +34,8 @@ class ScoringResult:
     score_date: date
     champion_version: int
     challenger_version: int | None
-    high_risk: int
+    high_risk: int  # served rows at or above the threshold
+    challenger_served: int = 0  # customers in the challenger's A/B arm
 
 
 SCORING_SPINE = "int_customer_dates_scoring_spine"
@@ -112,16 +113,32 @@ def _require_feature_version(spec: ModelSpec, loaded: LoadedModel) -> None:
         )
 
 
+# A/B slices are set in steps of 1/10,000 of the customers.
+SLICES = 10_000
+
+
+def challenger_arm(customer_ids: pd.Series, share: float) -> np.ndarray:
+    """True for the customers served the challenger: a stable hash of the id (the same
+    customers night after night, whatever the row order), so each arm's realized outcomes can
+    be compared later. `share` 0 gives nobody."""
+    if share <= 0 or customer_ids.empty:
+        return np.zeros(len(customer_ids), dtype=bool)
+    hashed = pd.util.hash_pandas_object(customer_ids.astype(str), index=False).to_numpy()
+    return (hashed % SLICES) < round(share * SLICES)
+
+
 def predict(
-    spec: ModelSpec, loaded: LoadedModel, frame: pd.DataFrame, shadow: bool
+    spec: ModelSpec, loaded: LoadedModel, frame: pd.DataFrame, served: bool | np.ndarray
 ) -> pd.DataFrame:
-    """Prediction rows for one model; reasons only for high-risk rows of the champion."""
+    """Prediction rows for one model; rows not served are shadow rows. Reasons only for the
+    served high-risk rows (what readers and Redis show)."""
     _require_feature_version(spec, loaded)
+    served = np.broadcast_to(np.asarray(served, dtype=bool), (len(frame),))
     scores = loaded.model.predict_proba(frame)[:, 1]
     bands = np.array([spec.risk_band(s) for s in scores]) if len(scores) else np.array([])
     reasons: list[list[str]] = [[] for _ in range(len(frame))]
-    high = np.flatnonzero(scores >= spec.high_risk_threshold)
-    if not shadow and high.size:
+    high = np.flatnonzero((scores >= spec.high_risk_threshold) & served)
+    if high.size:
         # Contributions cost ~100x a plain prediction: compute them where they are used.
         for position, row_reasons in zip(high, loaded.model.reasons(frame.iloc[high]), strict=True):
             reasons[position] = row_reasons
@@ -135,7 +152,7 @@ def predict(
             "model_version": loaded.version,
             "feature_version": spec.feature_version,
             "reasons": reasons,
-            "is_shadow": shadow,
+            "is_shadow": ~served,
         },
         columns=PREDICTION_COLUMNS,
     )
@@ -152,21 +169,29 @@ def score(spec: ModelSpec, settings: Settings, score_date: date | None = None) -
     champion = registry.load_model(client, spec, CHAMPION)
     _require_feature_version(spec, champion)
     frame = read_scoring_input(settings, spec, score_date)
-    parts = [predict(spec, champion, frame, shadow=False)]
+    challenger = None
     challenger_version = registry.alias_version(client, spec, CHALLENGER)
     if challenger_version is not None and challenger_version != champion.version:
         try:
             challenger = registry.load_model(client, spec, CHALLENGER)
-            parts.append(predict(spec, challenger, frame, shadow=True))
+            _require_feature_version(spec, challenger)
         except (RegistryError, ScoringInputError) as exc:
-            # The shadow must never stop the champion's scores from publishing.
+            # The challenger must never stop the champion's scores from publishing.
             log.warning("challenger skipped: %s", exc)
+            challenger = None
+    # Without a challenger (or an A/B test) the champion serves everyone, the challenger is
+    # scored in shadow; with one, each serves its arm and is shadow on the other.
+    arm = challenger_arm(frame.customer_id, spec.ab_test.challenger_share if challenger else 0)
+    parts = [predict(spec, champion, frame, served=~arm)]
+    if challenger is not None:
+        parts.append(predict(spec, challenger, frame, served=arm))
     predictions = pd.concat(parts, ignore_index=True)
-    champion_rows = predictions[~predictions.is_shadow]
+    served = predictions[~predictions.is_shadow]
     return ScoringResult(
         predictions=predictions,
-        score_date=champion_rows.score_date.iloc[0],
+        score_date=served.score_date.iloc[0],
         champion_version=champion.version,
-        challenger_version=challenger_version if len(parts) > 1 else None,
-        high_risk=int((champion_rows.score >= spec.high_risk_threshold).sum()),
+        challenger_version=challenger_version if challenger is not None else None,
+        high_risk=int((served.score >= spec.high_risk_threshold).sum()),
+        challenger_served=int(arm.sum()),
     )

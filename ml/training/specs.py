@@ -74,6 +74,16 @@ class CheckRule(_Strict):
     )
 
 
+class ABTest(_Strict):
+    """Champion and challenger in batch: a stable slice of customers is served the challenger."""
+
+    challenger_share: float = Field(
+        0.0, ge=0, le=0.5,
+        description="share of customers (by a stable hash of their id) whose published and "
+        "exported score is the challenger's while it differs from the champion; 0: off",
+    )  # fmt: skip
+
+
 class PromotionRule(_Strict):
     metric: Literal["roc_auc", "pr_auc"] = "roc_auc"
     min_improvement: float = 0.0
@@ -110,6 +120,7 @@ class ModelSpec(_Strict):
     drift: DriftRule = DriftRule()
     checks: CheckRule = CheckRule()
     promotion: PromotionRule = PromotionRule()
+    ab_test: ABTest = ABTest()
     retrain_cron: str = "0 3 * * 1"
     automatic_retraining: bool = Field(
         False,

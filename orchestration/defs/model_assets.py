@@ -161,6 +161,7 @@ def model_assets(
             metadata={
                 "champion_version": result.champion_version,
                 "challenger_version": result.challenger_version or 0,
+                "challenger_served": result.challenger_served,
                 "customers": active,
                 "high_risk": result.high_risk,
             },
@@ -192,8 +193,9 @@ def model_assets(
         settings = mlflow.apply(warehouse.settings())
         score_date = partition_date(context)
         scored = read_published_file(settings, SCORED, name, score_date).to_pandas()
-        champion = scored[~scored.is_shadow]
-        version = int(champion.model_version.iloc[0])
+        # the champion's own scores of every customer (an A/B arm serves the challenger's)
+        version = registry.alias_version(registry.connect(settings), spec, registry.CHAMPION)
+        champion = scored[scored.model_version == version]
         current = read_scoring_input(settings, spec, score_date).merge(
             champion[["customer_id", "score"]], on="customer_id"
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -9,8 +11,10 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from ml.config import PROJECT_DIR
+from ml.scoring.publish import publish_table
 from ml.serving.read_model import read_model_path
-from tests.pipeline.fixtures import DRIFT_DATE
+from tests.pipeline.fixtures import DRIFT_DATE, private_copy
 
 APP = str(Path(__file__).resolve().parents[2] / "app" / "streamlit_app.py")
 PAGES = {
@@ -100,3 +104,30 @@ def test_each_page_explains_itself_before_anything_is_published(page, tmp_path, 
     app = _render(page)
     assert not app.exception, app.exception
     assert app.info, f"{page} shows no empty-state message"
+
+
+def test_model_health_compares_the_ab_arms_with_an_interval(pipeline, tmp_path, monkeypatch):
+    """With A/B on, the page says which arm is better once a date matured, and by how much."""
+    business = tmp_path / "business"
+    shutil.copytree(PROJECT_DIR / "businesses" / "subscription", business)
+    churn = business / "specs" / "churn.yaml"
+    churn.write_text(churn.read_text() + "ab_test: {challenger_share: 0.05}\n")
+    settings = private_copy(pipeline, tmp_path / "data")
+    row = {"model_name": "churn", "score_date": date(2026, 3, 30), "model_version": 1,
+           "rows": 4800, "positives": 300, "roc_auc": 0.71, "pr_auc": 0.2,
+           "validation_roc_auc": 0.72, "drop_vs_validation": 0.01, "alarm": False,
+           "challenger_version": 2, "challenger_rows": 250, "challenger_roc_auc": 0.8,
+           "arm_difference": 0.09, "arm_difference_low": 0.02,
+           "arm_difference_high": 0.16}  # fmt: skip
+    publish_table(settings, "performance_history", pd.DataFrame([row]), "churn", row["score_date"])
+    monkeypatch.setenv("SCORELINE_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("SCORELINE_BUSINESS_DIR", str(business))
+
+    app = _render("model_health")
+
+    assert not app.exception, app.exception
+    assert "A/B: the challenger's arm against the champion's" in _texts(app)
+    assert any(
+        "+0.090 (95% interval +0.020 to +0.160): the challenger is better" in c.value
+        for c in app.caption
+    )

@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 
 from ml.scoring.publish import predictions_glob, publish_predictions
-from ml.scoring.score import ScoringInputError, score
+from ml.scoring.score import ScoringInputError, challenger_arm, score
 from ml.training.registry import RegistryError
-from ml.training.specs import load_specs
+from ml.training.specs import ABTest, load_specs
 from ml.training.train import train_and_register
 from tests.model.conftest import SCORE_DATE, with_own_store
 
@@ -90,6 +90,27 @@ def test_predictions_carry_every_field_for_every_active_customer(published):
     assert all(1 <= len(r) <= 3 for r in high.reasons)
     assert all("days" in " ".join(r) or "=" in " ".join(r) for r in high.reasons)
     assert all(len(r) == 0 for r in champion[champion.score < CHURN.high_risk_threshold].reasons)
+
+
+def test_an_ab_test_serves_the_challenger_to_its_stable_slice_of_customers(published):
+    ab = CHURN.model_copy(update={"ab_test": ABTest(challenger_share=0.2)})
+    result = score(ab, published)
+    rows = result.predictions
+    served, shadow = rows[~rows.is_shadow], rows[rows.is_shadow]
+    assert served.customer_id.is_unique and len(served) == len(shadow), "one served row each"
+    arm = served.model_version == 2  # v2 is the shared store's challenger
+    assert arm.mean() == pytest.approx(0.2, abs=0.03) and result.challenger_served == arm.sum()
+    expected = challenger_arm(served.customer_id.reset_index(drop=True), 0.2)
+    assert (arm.to_numpy() == expected).all(), "the arm is the stable hash slice"
+    assert set(shadow[shadow.model_version == 1].customer_id) == set(served[arm].customer_id)
+    high = served[served.score >= CHURN.high_risk_threshold]
+    assert all(len(r) > 0 for r in high.reasons), "served rows of both arms carry reasons"
+    assert all(len(r) == 0 for r in shadow.reasons)
+    assert result.high_risk == len(high)
+    again = score(ab, published).predictions
+    assert set(again[~again.is_shadow & (again.model_version == 2)].customer_id) == set(
+        served[arm].customer_id
+    ), "the same customers tomorrow"
 
 
 def test_rerunning_a_date_replaces_its_rows_without_duplicates(published):

@@ -17,6 +17,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from ml.config import Settings
+from bench.warehouse_bench import dbt_import_seconds
 from ml.scoring.publish import published_glob
 
 APP = str(Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py")
@@ -42,6 +43,10 @@ def main() -> None:
         "where not is_shadow"
     ).fetchone()[0]
     print(f"{settings.data_dir}: {scored:,} published champion rows")
+    print(
+        f"machine yardstick (Python): a fresh process imported dbt in {dbt_import_seconds():.1f} s"
+        " (bench/warehouse_bench.py; compare runs by it)"
+    )
     for page in PAGES:
         st.cache_data.clear()
         cold = render(page)

@@ -21,9 +21,11 @@ import streamlit as st
 
 from ml.config import Settings
 from ml.ingest.business import load_business
+from ml.ingest.raw_contract import RawContractError
 from ml.scoring.publish import published_files, published_glob
 from ml.serving.read_model import read_model_path
 from ml.training.specs import ModelSpec, load_specs
+from ml.warehouse.dbt_runner import newest_score_date
 
 CACHE_SECONDS = 60
 
@@ -169,6 +171,15 @@ def segment_values() -> dict[str, list[str]]:
     if frame.empty:
         return {d: [] for d in dimensions}
     return {d: sorted(frame[frame.dimension == d].value.dropna()) for d in dimensions}
+
+
+@cached
+def newest_raw_score_date():
+    """The score date the newest landed raw day allows (None before any raw data)."""
+    try:
+        return newest_score_date(settings())
+    except RawContractError:
+        return None
 
 
 def value_attribute() -> str | None:

@@ -59,7 +59,19 @@ def health_banner(spec) -> None:
         )
     newest = {name: dates[-1] for name in data.model_names() if (dates := data.score_dates(name))}
     mine = newest.get(spec.name)
-    if mine is not None and mine < max(newest.values()):
+    landed = data.newest_raw_score_date()
+    if (
+        mine is not None
+        and landed is not None
+        and (landed - mine).days > (spec.checks.max_score_age_days)
+    ):
+        st.warning(
+            f"{spec.name}'s newest scores are from {mine}, but raw data has landed for scoring "
+            f"{landed}: {(landed - mine).days} nights have not published (the spec allows "
+            f"{spec.checks.max_score_age_days} days). Applications reading Redis get the safe "
+            "default once the export expires. See the Dagster UI."
+        )
+    elif mine is not None and mine < max(newest.values()):
         st.warning(
             f"{spec.name}'s newest scores are from {mine}, other models' from "
             f"{max(newest.values())}: its last night was blocked or failed (see the Dagster UI), "

@@ -72,6 +72,11 @@ class CheckRule(_Strict):
         "previous published night's is blocked: not published, not exported (an operator "
         "accepts a known event with --accept-high-risk-shift)",
     )
+    max_score_age_days: int = Field(
+        2, gt=0,
+        description="published scores (and the Redis export) may lag the newest raw day by this "
+        "many days before the app's banner and Dagster's freshness checks say they are stale",
+    )  # fmt: skip
 
 
 class ABTest(_Strict):

@@ -1,6 +1,6 @@
 """Jobs, schedules and the retraining sensor."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 
@@ -129,3 +129,20 @@ def retraining_sensor(specs: list[ModelSpec], job_defs) -> dg.SensorDefinition:
                 context.log.info(f"{spec.name} v{version}: no reason to retrain")
 
     return sensor
+
+
+def freshness_checks(specs: list[ModelSpec]) -> list[dg.AssetChecksDefinition]:
+    """Each spec's published scores and Redis export must have a new score date within
+    `checks.max_score_age_days`: a run of failed or missing nights fails these checks, which
+    Dagster's freshness sensor evaluates even when no night runs (and the app's banner says the
+    same from the data)."""
+    return [
+        check
+        for spec in specs
+        for check in dg.build_last_update_freshness_checks(
+            assets=[dg.AssetKey([spec.name, "published_predictions"]),
+                    dg.AssetKey([spec.name, "redis_export"])],
+            lower_bound_delta=timedelta(days=spec.checks.max_score_age_days),
+            severity=dg.AssetCheckSeverity.ERROR,
+        )
+    ]  # fmt: skip

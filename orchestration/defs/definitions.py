@@ -12,7 +12,7 @@ import dagster as dg
 
 from ml.config import Settings
 from ml.training.specs import load_specs
-from orchestration.defs.automation import jobs, retraining_sensor, schedules
+from orchestration.defs.automation import freshness_checks, jobs, retraining_sensor, schedules
 from orchestration.defs.dbt_models import dbt_definitions
 from orchestration.defs.model_assets import (
     model_assets,
@@ -37,11 +37,18 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     assets.append(realized_performance_asset(specs, monitoring_dbt, partitions))
     assets.append(read_model_asset(specs, nightly_dbt, partitions))
     job_defs = jobs(specs, nightly_dbt, training_dbt)
+    freshness = freshness_checks(specs)
     own = dg.Definitions(
         assets=assets,
         jobs=job_defs,
         schedules=schedules(specs, job_defs, settings.nightly_hour_utc),
-        sensors=[retraining_sensor(specs, job_defs)],
+        asset_checks=freshness,
+        sensors=[
+            retraining_sensor(specs, job_defs),
+            dg.build_sensor_for_freshness_checks(
+                freshness_checks=freshness, default_status=dg.DefaultSensorStatus.RUNNING
+            ),
+        ],
         resources={
             "warehouse": WarehouseResource(data_dir=str(settings.data_dir)),
             "mlflow": MlflowResource(

@@ -131,3 +131,17 @@ def test_model_health_compares_the_ab_arms_with_an_interval(pipeline, tmp_path, 
         "+0.090 (95% interval +0.020 to +0.160): the challenger is better" in c.value
         for c in app.caption
     )
+
+
+def test_overview_warns_when_landed_raw_days_have_not_been_scored(pipeline, tmp_path, monkeypatch):
+    settings = private_copy(pipeline, tmp_path)
+    newest = sorted(settings.raw_dir.glob("day=*"))[-1]
+    for day in ("2026-04-30", "2026-05-01", "2026-05-02"):  # landed, never scored
+        shutil.copytree(newest, settings.raw_dir / f"day={day}")
+    monkeypatch.setenv("SCORELINE_DATA_DIR", str(settings.data_dir))
+
+    app = _render("overview")
+
+    assert not app.exception, app.exception
+    stale = [w.value for w in app.warning if "nights have not published" in w.value]
+    assert stale and "raw data has landed for scoring 2026-05-03" in stale[0], app.warning

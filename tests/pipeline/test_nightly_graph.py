@@ -219,3 +219,27 @@ def test_a_night_that_would_empty_the_high_risk_set_is_published_only_when_accep
     assert check.passed
     assert check.metadata["accepted_shift"].value == "known event: test of the override"
     assert tonight.stat().st_mtime_ns > flagged.stat().st_mtime_ns, "published once accepted"
+
+
+def _freshness(defs, instance) -> dict[str, bool]:
+    """Run every freshness check in process: passed, by asset."""
+    checks = [key for key in defs.get_repository_def().asset_graph.asset_check_keys
+              if key.name == "freshness_check"]  # fmt: skip
+    job = dg.define_asset_job("freshness", selection=dg.AssetSelection.checks(*checks))
+    result = (
+        dg.Definitions.merge(defs, dg.Definitions(jobs=[job]))
+        .resolve_job_def("freshness")
+        .execute_in_process(instance=instance, raise_on_error=False)
+    )
+    return {e.asset_key.to_user_string(): e.passed for e in result.get_asset_check_evaluations()}
+
+
+def test_scores_that_stop_arriving_fail_the_freshness_checks(pipeline):
+    """Published scores and the Redis export must be newer than max_score_age_days: the
+    pipeline's instance has nights from minutes ago; an instance where no night published
+    within the limit fails every check (Dagster's freshness sensor runs them between nights)."""
+    expected = {f"{s}/{a}" for s in SPECS for a in ("published_predictions", "redis_export")}
+    fresh = _freshness(pipeline.defs, pipeline.instance)
+    assert set(fresh) == expected and all(fresh.values())
+    stale = _freshness(pipeline.defs, dg.DagsterInstance.ephemeral())
+    assert set(stale) == expected and not any(stale.values())

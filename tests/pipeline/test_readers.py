@@ -20,6 +20,7 @@ from ml.warehouse.dbt_runner import last_loaded_date
 from orchestration.defs.automation import NIGHTLY_JOB
 from orchestration.defs.definitions import build_definitions
 from orchestration.lib.runner import run_job
+from tests.app.serving import browser_page, render_in_browser, served_app
 from tests.pipeline.fixtures import private_copy
 
 APP = PROJECT_DIR / "app" / "streamlit_app.py"
@@ -36,7 +37,7 @@ def test_readers_never_fail_while_a_night_writes(pipeline, tmp_path, monkeypatch
     write_sql_database(settings)  # views over the copy's own files
     writing = threading.Event()
     errors: list[str] = []
-    reads: dict[str, list[float]] = {"app": [], "sql": [], "pages": []}  # when each succeeded
+    reads: dict[str, list[float]] = {"app": [], "sql": [], "pages": [], "browser": []}
 
     def app_reader() -> None:  # what the At-risk, Segments and Data quality pages query
         while writing.is_set():
@@ -75,9 +76,27 @@ def test_readers_never_fail_while_a_night_writes(pipeline, tmp_path, monkeypatch
                     errors.append(f"{page}: {app.exception or app.error or shown}")
             reads["pages"].append(time.time())
 
+    def browser_reader() -> None:  # a manager in Chromium, on the app `make app` serves
+        with served_app(settings.data_dir) as url, browser_page() as page:
+            started.set()
+            writing.wait(timeout=120)
+            while writing.is_set():
+                for path, expected in (("at_risk", "Download CSV"), ("", "Customers scored")):
+                    try:
+                        render_in_browser(page, f"{url}/{path}", expected)
+                    except Exception as exc:  # noqa: BLE001
+                        errors.append(f"browser {path or 'overview'}: {exc!r}"[:500])
+                reads["browser"].append(time.time())
+
+    started = threading.Event()
+    browser = threading.Thread(target=browser_reader)
+    browser.start()
+    assert started.wait(timeout=120), "the app and the browser started"
     writing.set()
-    threads = [threading.Thread(target=t) for t in (app_reader, sql_reader, page_reader)]
-    for thread in threads:
+    threads = [browser] + [
+        threading.Thread(target=t) for t in (app_reader, sql_reader, page_reader)
+    ]
+    for thread in threads[1:]:
         thread.start()
     try:
         result = run_job(defs, NIGHTLY_JOB, pipeline.instance, day)

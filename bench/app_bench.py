@@ -1,6 +1,6 @@
 """Render time of every reports page against a data directory (cold cache, then warm).
 
-    SCORELINE_DATA_DIR=data/bench-pipeline-1000000 .venv/bin/python bench/app_bench.py
+    SCORELINE_DATA_DIR=data/bench-pipeline-1000000 .venv/bin/python -m bench.app_bench
 
 Uses Streamlit's AppTest, which runs each page's script exactly as the server does (queries,
 aggregation, chart building), without the browser's drawing time.

@@ -1,5 +1,7 @@
 """Model health: who is champion, how each version validated, how scores held up in reality."""
 
+from datetime import timedelta
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -52,7 +54,17 @@ st.altair_chart(
     width="stretch",
 )
 if performance.empty:
-    st.caption("Realized metrics appear once a score date's label window has passed.")
+    dates = data.score_dates(spec.name)
+    horizon = spec.label.horizon_days
+    st.caption(
+        f"Realized metrics appear once a score date's {horizon}-day label window has passed: "
+        + (
+            f"the first published date, {dates[0]}, is measured by the night of "
+            f"{dates[0] + timedelta(days=horizon)}."
+            if dates
+            else "no score date is published yet."
+        )
+    )
 else:
     st.dataframe(performance.drop(columns=["model_name"]), hide_index=True,
                  width="stretch")  # fmt: skip

@@ -16,8 +16,8 @@ import duckdb
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from ml.config import Settings
 from bench.warehouse_bench import dbt_import_seconds
+from ml.config import Settings
 from ml.scoring.publish import published_glob
 
 APP = str(Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py")

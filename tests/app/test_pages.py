@@ -70,6 +70,8 @@ def test_at_risk_ranks_by_value_at_stake_and_says_what_changed_since_the_previou
     monkeypatch.setenv("SCORELINE_DATA_DIR", str(settings.data_dir))
     app = _render("at_risk")
     assert app.sidebar.selectbox[1].value == DRIFT_DATE, "the newest score date by default"
+    # the price rise's drift alarm on that date heads the list it affects
+    assert any(f"Drift alarm on {DRIFT_DATE}" in e.value for e in app.error), app.error
     table = app.dataframe[0].value
     assert len(table) > 0 and (table.risk_band == "high").all()
     # reasons read against the typical customer: "... = 3 (typical: 0)"

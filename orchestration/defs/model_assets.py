@@ -348,6 +348,7 @@ def read_model_asset(
         rows = refresh_read_model(settings)
         return dg.MaterializeResult(
             metadata={
+                "rows": sum(rows.values()),
                 **{f"{table}_rows": count for table, count in rows.items()},
                 "sql": dg.MetadataValue.path(str(sql_database_path(settings))),
             }

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 import typer
 
@@ -516,10 +517,10 @@ def _demo_summary(settings: Settings, specs: dict, screen: Terminal) -> None:
         "  Dagster UI:    make dev      (assets, checks, schedules, sensor, these runs)\n"
         "  reports app:   make app\n"
         "  MLflow UI:     .venv/bin/mlflow ui --backend-store-uri "
-        # the variable's name, not its value: a production URI carries a password
+        # a URI with a password (production) by its variable's name, never its value
         + (
             '"$MLFLOW_TRACKING_URI"'
-            if os.environ.get("MLFLOW_TRACKING_URI") == settings.mlflow_tracking_uri
+            if urlsplit(settings.mlflow_tracking_uri).password
             else settings.mlflow_tracking_uri
         )
     )

@@ -28,31 +28,48 @@ if registry["champion"] and registry["champion"] == registry["challenger"]:
 versions = pd.DataFrame(registry["versions"])
 performance = data.history("performance_history", spec.name)
 st.subheader("Validation and realized ROC-AUC")
-chart = versions[["registered", "validation_roc_auc"]].rename(
-    columns={"registered": "date", "validation_roc_auc": "validation ROC-AUC (at training)"}
+# Realized ROC-AUC by score date against each served version's validation ROC-AUC as a level:
+# the question is whether reality keeps up with what the model promised when promoted.
+served = {registry["champion"], registry["challenger"]} - {None}
+levels = (
+    versions[versions.version.isin(served)]
+    .assign(measure=lambda v: "validation ROC-AUC of v" + v.version.astype(str))[
+        ["measure", "validation_roc_auc"]
+    ]
+    .dropna()
 )
-if not performance.empty:
-    realized = performance[["score_date", "roc_auc"]].rename(
-        columns={"score_date": "date", "roc_auc": "realized ROC-AUC (matured score dates)"}
-    )
-    chart = pd.concat([chart, realized])
-long = chart.melt(id_vars="date", var_name="measure", value_name="ROC-AUC").dropna()
-# points as well as lines: with one version there is one point, which a line alone never draws
-st.altair_chart(
-    alt.Chart(long)
-    .mark_line(point=alt.OverlayMarkDef(size=80))
+layers = [
+    alt.Chart(levels)
+    .mark_rule(strokeDash=[4, 4])
     .encode(
-        x=date_axis("date", "date"),
-        y=alt.Y("ROC-AUC:Q", scale=alt.Scale(domain=[0.5, 1]), axis=alt.Axis(format=".2f")),
+        y=alt.Y(
+            "validation_roc_auc:Q",
+            title="ROC-AUC",
+            scale=alt.Scale(domain=[0.5, 1]),
+            axis=alt.Axis(format=".2f"),
+        ),
         color=alt.Color("measure:N", title=None, legend=alt.Legend(orient="bottom", labelLimit=0)),
-        tooltip=[
-            alt.Tooltip("date:T", format="%Y-%m-%d"),
-            "measure",
-            alt.Tooltip("ROC-AUC:Q", format=".3f"),
-        ],
-    ),
-    width="stretch",
-)
+        tooltip=["measure", alt.Tooltip("validation_roc_auc:Q", format=".3f")],
+    )
+]
+if not performance.empty:
+    # points as well as lines: one matured date is one point, which a line alone never draws
+    realized = performance.assign(measure="realized ROC-AUC (matured score dates)")
+    layers.append(
+        alt.Chart(realized)
+        .mark_line(point=alt.OverlayMarkDef(size=80))
+        .encode(
+            x=date_axis("score_date"),
+            y=alt.Y("roc_auc:Q", scale=alt.Scale(domain=[0.5, 1])),
+            color=alt.Color("measure:N"),
+            tooltip=[
+                alt.Tooltip("score_date:T", format="%Y-%m-%d"),
+                "model_version",
+                alt.Tooltip("roc_auc:Q", format=".3f"),
+            ],
+        )
+    )
+st.altair_chart(alt.layer(*layers), width="stretch")
 if performance.empty:
     dates = data.score_dates(spec.name)
     horizon = spec.label.horizon_days
@@ -66,8 +83,10 @@ if performance.empty:
         )
     )
 else:
-    st.dataframe(performance.drop(columns=["model_name"]), hide_index=True,
-                 width="stretch")  # fmt: skip
+    shown = performance.drop(columns=["model_name"]).dropna(axis="columns", how="all")
+    st.dataframe(
+        shown.assign(score_date=shown.score_date.dt.date), hide_index=True, width="stretch"
+    )
 
 if spec.ab_test.challenger_share > 0:
     st.subheader("A/B: the challenger's arm against the champion's")

@@ -621,18 +621,22 @@ def models_command(
         for spec in _specs(settings, models):
             champion = registry.alias_version(client, spec, registry.CHAMPION)
             challenger = registry.alias_version(client, spec, registry.CHALLENGER)
-            screen.say(f"{spec.name}: champion v{champion}, challenger v{challenger}")
+            screen.say(f"{spec.name}: champion {_v(champion)}, challenger {_v(challenger)}")
             moves = registry.promotion_history(client, spec)
             for move in moves if history else moves[-10:]:
                 screen.say(
-                    f"  {move['at']} {move['alias']} -> v{move['version']} "
-                    f"(was v{move['previous']}) by {move['by']}: {move['why']}"
+                    f"  {move['at']} {move['alias']} -> {_v(move['version'])} "
+                    f"(was {_v(move['previous'])}) by {move['by']}: {move['why']}"
                 )
 
     _run(ctx, "models", body)
 
 
 # --- tools: UI, app, dbt ---------------------------------------------------------------------
+
+
+def _v(version: int | None) -> str:
+    return "none" if version is None else f"v{version}"
 
 
 @app.command("dev")

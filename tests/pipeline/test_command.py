@@ -73,7 +73,7 @@ def test_the_audit_and_the_registry_answer_before_any_model_exists(tmp_path):
     data_dir = tmp_path  # nothing built, trained or audited yet
     shown = scoreline(data_dir, "models", "--history")
     assert shown.returncode == 0, shown.stderr
-    assert "churn: champion vNone, challenger vNone" in shown.stdout
+    assert "churn: champion none, challenger none" in shown.stdout
     refused = scoreline(data_dir, "promote", "churn", "3", "--reason", "typo")
     assert refused.returncode == 1
     assert "error: churn has no version 3" in refused.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import date
 
 import pandas as pd
@@ -81,6 +82,11 @@ def test_readers_never_see_a_mix_of_two_exports(client, model, redis_url):
     reader = threading.Thread(target=read_while_exporting)
     reader.start()
     export_high_risk(client, rows(range(120_000), DAY2), model, DAY2, 600)
+    # a few reads after the switch as well (the thread may not have been scheduled since)
+    after = len(seen)
+    deadline = time.monotonic() + 10
+    while len(seen) < after + 10 and time.monotonic() < deadline:
+        time.sleep(0.01)
     done.set()
     reader.join()
 
@@ -133,8 +139,6 @@ def test_expired_exports_and_missing_redis_give_the_safe_default(client, model):
     export_high_risk(client, rows(range(10), DAY1), model, DAY1, 1)
     client.pexpire(live_key(model), 1)  # let the TTL run out now rather than wait
     client.pexpire(f"{{scoreline:{model}}}:export", 1)
-    import time
-
     time.sleep(0.05)
     assert RiskLookup(client, model).get("c1").is_default
 

@@ -116,7 +116,7 @@ def _reachable(url: str) -> bool:
         return False
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -129,7 +129,7 @@ def start_redis_server(folder: Path, *args: str) -> tuple[subprocess.Popen, int]
     server = shutil.which("redis-server")
     if server is None:
         pytest.skip("redis-server is not installed on this machine (apt-get install redis-server)")
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
          "--dir", str(folder), *args],

@@ -194,12 +194,13 @@ def model_assets(
         score_date = partition_date(context)
         scored = read_published_file(settings, SCORED, name, score_date).to_pandas()
         # the champion's own scores of every customer (an A/B arm serves the challenger's)
-        version = registry.alias_version(registry.connect(settings), spec, registry.CHAMPION)
+        client = registry.connect(settings)
+        version = registry.alias_version(client, spec, registry.CHAMPION)
         champion = scored[scored.model_version == version]
         current = read_scoring_input(settings, spec, score_date).merge(
             champion[["customer_id", "score"]], on="customer_id"
         )
-        reference = registry.load_drift_reference(registry.connect(settings), spec, version)
+        reference = registry.load_drift_reference(client, spec, version)
         result = measure_drift(spec, reference, current, score_date, version, settings.reports_dir)
         publish_table(settings, "drift_history", result.history_row(), name, score_date)
         publish_table(settings, "feature_drift", result.feature_rows(), name, score_date)

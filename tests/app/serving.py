@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,19 +13,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import free_port
+
 CHROMIUM = Path(os.environ.get("SCORELINE_CHROMIUM", "/usr/bin/chromium"))
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @contextlib.contextmanager
 def served_app(data_dir: Path) -> Iterator[str]:
     """The command users run (`make app`) on a data directory; yields its URL."""
-    port = _free_port()
+    port = free_port()
     # the app finds its MLflow store from the data dir alone (earlier tests in this process
     # may have exported another store's MLFLOW_TRACKING_URI through mlflow.set_tracking_uri)
     env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}

@@ -234,7 +234,8 @@ def generate_command(
         list[str] | None,
         typer.Option(
             metavar="KIND@DATE",
-            help="switch on a drift scenario from DATE: price_increase or new_channel (repeatable)",
+            help="switch on a drift scenario from DATE: price_increase, new_channel or "
+            "longer_sessions (repeatable)",
         ),
     ] = None,
     malformed_share: Annotated[

@@ -34,7 +34,7 @@ CHANNELS = np.array(["organic", "paid_search", "referral", "paid_social", "partn
 CANCEL_REASONS = np.array(["price", "not_using", "switched_provider", "other"])
 EVENT_TYPES = ("login", "session", "purchase", "support_ticket", "payment_failed", "plan_change")
 CANCELLATION = "cancellation"  # the business's contract-ending activity
-DRIFT_KINDS = ("price_increase", "new_channel")
+DRIFT_KINDS = ("price_increase", "new_channel", "longer_sessions")
 SECONDS_PER_DAY = 86_400
 # Base events per customer-day: ~100M events for 1M customers over a year (churn and dips
 # pull the realised average below the base).
@@ -68,8 +68,17 @@ class GenerationSummary:
     malformed_rows: int
 
 
-def _population(rng: np.random.Generator, n: int, days: int, start_idx_of: dict[str, int]):
-    """Draw every customer's static attributes and churn day (day index, may be >= days)."""
+def _population(
+    rng: np.random.Generator,
+    scenario_rng: np.random.Generator,
+    n: int,
+    days: int,
+    start_idx_of: dict[str, int],
+):
+    """Draw every customer's static attributes and churn day (day index, may be >= days).
+
+    A drift scenario draws from `scenario_rng` only, so the days before it starts are
+    byte-identical to the data without it (the drift bench trains once for every scenario)."""
     existing = rng.random(n) < 0.7
     signup_idx = np.where(
         existing, -rng.integers(1, 366, n), rng.integers(0, max(days, 1), n)
@@ -86,7 +95,7 @@ def _population(rng: np.random.Generator, n: int, days: int, start_idx_of: dict[
     new_channel_from = start_idx_of.get("new_channel")
     if new_channel_from is not None:
         # The new partner channel brings lighter users who leave faster.
-        switched = (signup_idx >= new_channel_from) & (rng.random(n) < 0.45)
+        switched = (signup_idx >= new_channel_from) & (scenario_rng.random(n) < 0.45)
         channel[switched] = 4
         base_rate[switched] *= 0.55
 
@@ -114,16 +123,20 @@ def _population(rng: np.random.Generator, n: int, days: int, start_idx_of: dict[
     ).astype(np.int32)
 
     price_from = start_idx_of.get("price_increase")
+    shocked = None
     if price_from is not None:
         # A price rise pushes a slice of price-sensitive (basic/standard) customers out soon after.
         alive = (signup_idx < price_from) & (churn_idx > price_from)
-        shocked = alive & (plan < 2) & (rng.random(n) < 0.12)
+        shocked = alive & (plan < 2) & (scenario_rng.random(n) < 0.12)
         churn_idx[shocked] = np.minimum(
-            churn_idx[shocked], price_from + rng.integers(7, 60, shocked.sum())
+            churn_idx[shocked], price_from + scenario_rng.integers(7, 60, shocked.sum())
         )
 
     # Most churners disengage first; a fifth leave abruptly (the noise a model cannot see).
     decline_days = rng.integers(10, 50, n).astype(np.int32)
+    if price_from is not None:
+        # the shocked disengage after the rise, not in anticipation of it
+        decline_days[shocked] = np.minimum(decline_days[shocked], churn_idx[shocked] - price_from)
     decline_floor = np.where(rng.random(n) < 0.2, 1.0, rng.uniform(0.05, 0.4, n))
     # Some loyal customers dip for a while too (holidays), which keeps the task honest.
     dip_start = np.where(rng.random(n) < 0.15, rng.integers(-30, max(days, 1), n), 10**6)
@@ -163,7 +176,14 @@ def _customers_table(pop: dict, ids: np.ndarray, start: date, rng: np.random.Gen
     )
 
 
-def _day_events(pop: dict, t: int, day: date, rng: np.random.Generator, price_factor: float):
+def _day_events(
+    pop: dict,
+    t: int,
+    day: date,
+    rng: np.random.Generator,
+    price_factor: float,
+    session_factor: float = 1.0,
+):
     """All events of day index `t` for active customers, as column arrays."""
     active = np.flatnonzero((pop["signup_idx"] <= t) & (pop["churn_idx"] > t))
     to_churn = pop["churn_idx"][active] - t
@@ -202,7 +222,7 @@ def _day_events(pop: dict, t: int, day: date, rng: np.random.Generator, price_fa
     is_purchase = etype == 2
     amount[is_purchase] = np.round(rng.lognormal(2.6, 0.7, is_purchase.sum()), 2)
     is_session = etype == 1
-    duration[is_session] = np.round(rng.lognormal(6.3, 0.9, is_session.sum()))
+    duration[is_session] = np.round(rng.lognormal(6.3, 0.9, is_session.sum()) * session_factor)
     price = PLAN_PRICES[pop["plan"][ids]] * price_factor
     amount[etype == 4] = np.round(price[etype == 4], 2)
     new_plan = rng.integers(0, 3, plan_change.sum())
@@ -277,8 +297,9 @@ def generate(
     """
     rng = np.random.default_rng(seed)
     start_idx_of = {d.kind: (d.start - start).days for d in drifts}
-    pop = _population(rng, customers, days, start_idx_of)
+    pop = _population(rng, np.random.default_rng([seed, 1]), customers, days, start_idx_of)
     price_from = start_idx_of.get("price_increase")
+    sessions_from = start_idx_of.get("longer_sessions")
     next_activity_id = 1
     totals = dict(activities=0, cancellations=0, malformed=0)
     days_bar = tqdm(
@@ -297,7 +318,9 @@ def generate(
             _write(signups, day_dir / "customers.parquet")
 
         price_factor = 1.25 if price_from is not None and t >= price_from else 1.0
-        parts = [_day_events(pop, t, day, rng, price_factor)]
+        # sessions get longer: a change only features reading session length can see
+        session_factor = 1.6 if sessions_from is not None and t >= sessions_from else 1.0
+        parts = [_day_events(pop, t, day, rng, price_factor, session_factor)]
         if price_from is not None and t == price_from:
             parts.append(_price_increase_events(pop, t, day, price_factor))
         ids, etype, event_at, amount, duration = (

@@ -85,3 +85,38 @@ def test_days_without_signups_have_no_customers_file(tmp_path):
 def test_malformed_share_controls_injected_rows(tmp_path, share):
     summary = generate(tmp_path, customers=500, days=10, malformed_share=share, progress=False)
     assert (summary.malformed_rows > 0) == (share > 0)
+
+
+@pytest.mark.parametrize("kind", ["price_increase", "new_channel", "longer_sessions"])
+def test_a_drift_scenario_leaves_the_days_before_it_byte_identical(tmp_path, kind):
+    """The drift bench trains once on the clean history and replays every scenario after it."""
+    start = date(2026, 1, 12)
+    generate(tmp_path / "clean", customers=800, days=20, seed=3, progress=False)
+    generate(
+        tmp_path / kind, customers=800, days=20, seed=3, progress=False,
+        drifts=[DriftScenario(kind, start)],
+    )  # fmt: skip
+    changed = [
+        f"{day.name}/{f.name}"
+        for day in sorted((tmp_path / "clean").glob("day=*"))
+        for f in sorted(day.glob("*.parquet"))
+        if f.read_bytes() != (tmp_path / kind / day.name / f.name).read_bytes()
+    ]
+    assert changed, "the scenario changed nothing"
+    assert min(changed) >= f"day={start}", changed
+
+
+def test_longer_sessions_lengthen_sessions_from_their_day(tmp_path):
+    day = date(2026, 1, 10)
+    generate(
+        tmp_path, customers=800, days=15, seed=4, progress=False,
+        drifts=[DriftScenario("longer_sessions", day)],
+    )  # fmt: skip
+    before, after = duckdb.execute(
+        f"""
+        select median(quantity) filter (where activity_at < '{day}'),
+               median(quantity) filter (where activity_at >= '{day}')
+        from read_parquet('{tmp_path}/day=*/activities.parquet') where activity = 'session'
+        """
+    ).fetchone()
+    assert 1.4 < after / before < 1.8

@@ -220,6 +220,11 @@ def declarations_for_dbt(business: Business, specs: dict, needs: dict | None = N
             },
             "ending_activity": business.ending_activity,
             "labels": {name: spec.label.model_dump() for name, spec in sorted(specs.items())},
+            # the days drift calibration replays (int_customer_dates_calibration_spine)
+            "drift_calibration": {
+                "days": max((spec.drift.calibration_days for spec in specs.values()), default=0),
+                "rows": max((spec.drift.sample_rows for spec in specs.values()), default=0),
+            },
             "needs": needs
             or {"lifetime": [["any", "latest_timestamp"]], "amounts": [], "counts": []},
         },

@@ -1,0 +1,56 @@
+{#- A stable sample of customers on every day of the drift calibration window before the score
+    date: training replays these days to calibrate its drift levels (ml/monitoring/calibration.py).
+    The specs' weekly training dates alone fall on one weekday and would hide the weekday swing
+    of a night's features. Only a full build writes them: later nights score every customer,
+    and their scoring rows are the history the next training replays. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='as_of_date',
+    )
+}}
+
+{%- set first_date = first_as_of_date_to_build() %}
+{%- set window = declarations().drift_calibration %}
+
+with
+
+customers as (
+    select * from {{ ref('int_customers') }}
+),
+
+as_of_dates as (
+    {%- if window and window.days %}
+    {{ as_of_date_series(dbt.dateadd('day', -window.days, score_date()),
+                         dbt.dateadd('day', -1, score_date()), 1) }}
+    {%- else %}
+    select cast(null as date) as as_of_date where false
+    {%- endif %}
+),
+
+{#- about twice the rows a date's sample keeps, so enough of them are in the base on each date #}
+sampled_customers as (
+    select customers.*
+    from customers
+    where {{ stable_bucket(published_customer_id('customers.customer_id'), 10000) }}
+        < 10000.0 * {{ (window.rows if window else 0) * 2 }}
+        / (select greatest(count(*), 1) from customers)
+),
+
+active_customer_dates as (
+    select
+        customers.customer_id,
+        as_of_dates.as_of_date
+    from as_of_dates
+    cross join sampled_customers as customers
+    where {{ is_active_at('customers', 'as_of_dates.as_of_date') }}
+        {#- a night adds nothing (its scoring rows are the history); a backfill redoes its days #}
+        {%- if is_incremental() and not run_setting('reload_from_date') %}
+        and false
+        {%- elif first_date %}
+        and as_of_dates.as_of_date >= {{ first_date }}
+        {%- endif %}
+)
+
+select * from active_customer_dates

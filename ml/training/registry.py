@@ -235,6 +235,7 @@ def rollback(client: Registry, spec: ModelSpec, who: str, why: str) -> int:
 
 
 DRIFT_REFERENCE = "drift_reference.parquet"
+DRIFT_CALIBRATION = "drift_calibration.json"
 
 
 @dataclass(frozen=True)
@@ -260,22 +261,32 @@ def _version_info(found) -> VersionInfo:
     )
 
 
-def load_drift_reference(client: Registry, spec: ModelSpec, version: int):
-    """The training reference sample (features + score) logged with a version's run.
-
-    Raises:
-        RegistryError: the run has no reference (trained before drift references existed).
-    """
-    import pandas as pd
-
+def _drift_artifact(client: Registry, spec: ModelSpec, version: int, name: str) -> Path:
     run_id = version_info(client, spec, version).run_id
     try:
-        path = mlflow.artifacts.download_artifacts(
-            run_id=run_id, artifact_path=DRIFT_REFERENCE, tracking_uri=mlflow.get_tracking_uri()
+        return Path(
+            mlflow.artifacts.download_artifacts(
+                run_id=run_id, artifact_path=name, tracking_uri=mlflow.get_tracking_uri()
+            )
         )
     except Exception as exc:  # MLflow raises several types for a missing artifact
         raise RegistryError(
-            f"{spec.name} v{version} has no {DRIFT_REFERENCE}: retrain it with `scoreline train "
-            f"{spec.name}` to enable drift reports"
+            f"{spec.name} v{version} has no {name}: retrain it with `scoreline train "
+            f"{spec.name}` to enable calibrated drift reports"
         ) from exc
-    return pd.read_parquet(path)
+
+
+def load_drift_reference(client: Registry, spec: ModelSpec, version: int):
+    """The drift reference sample (features + score) logged with a version's run, and the
+    levels calibrated on its clean history (ml/monitoring/calibration.py).
+
+    Raises:
+        RegistryError: the run has no reference or calibration (trained before they existed).
+    """
+    import pandas as pd
+
+    from ml.monitoring.calibration import DriftCalibration
+
+    reference = pd.read_parquet(_drift_artifact(client, spec, version, DRIFT_REFERENCE))
+    calibration = _drift_artifact(client, spec, version, DRIFT_CALIBRATION).read_text()
+    return reference, DriftCalibration.from_json(calibration)

@@ -54,9 +54,33 @@ class Label(_Strict):
 
 
 class DriftRule(_Strict):
-    feature_drift_share: float = Field(0.3, gt=0, le=1)
-    prediction_drift_threshold: float = Field(0.1, gt=0)
-    sample_rows: int = Field(20_000, gt=0)
+    """How drift is measured (ml/monitoring/drift.py); levels are calibrated at training
+    (ml/monitoring/calibration.py) unless pinned here."""
+
+    sample_rows: int = Field(20_000, gt=0, description="rows compared per side and date")
+    calibration_days: int = Field(
+        56, gt=0,
+        description="clean history replayed at training to set each statistic's levels: it "
+        "should cover the days a champion serves (max_champion_age_days) and then some",
+    )  # fmt: skip
+    feature_drift_share: float = Field(
+        0.3, gt=0, le=1,
+        description="this share of the features at their warning level or above alarms, even "
+        "when none reaches its alarm level",
+    )  # fmt: skip
+    trend_nights: int = Field(
+        5, ge=3,
+        description="a statistic that rose this many nights in a row, by more than its clean "
+        "trend explains, warns below its one-night level",
+    )  # fmt: skip
+    prediction_drift_threshold: float | None = Field(
+        None, gt=0, description="pins the score's alarm level (default: calibrated)"
+    )
+    pinned: dict[str, float] = Field(
+        default_factory=dict,
+        description="alarm levels pinned by statistic: a feature, or a segment category as "
+        "`channel=partner_app` (default: calibrated)",
+    )
 
 
 class CheckRule(_Strict):

@@ -21,6 +21,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from ml.config import Settings
+from ml.monitoring.calibration import calibrate
 from ml.training import registry
 from ml.training.evaluate import (
     GateDecision,
@@ -32,8 +33,14 @@ from ml.training.evaluate import (
 )
 from ml.training.model import ScoringModel, typical_values
 from ml.training.specs import ModelSpec
-from ml.training.training_set import TimeSplit, load_training_set, split_by_time
+from ml.training.training_set import (
+    TimeSplit,
+    load_feature_history,
+    load_training_set,
+    split_by_time,
+)
 from ml.warehouse.dbt_runner import connect_read_only
+from ml.warehouse.feature_families import calendar_ageing_columns
 
 
 @dataclass(frozen=True)
@@ -162,6 +169,9 @@ def train_and_register(
     started = time.perf_counter()
     with connect_read_only(settings) as con:
         frame = load_training_set(con, spec)
+        reference_date, history = load_feature_history(
+            con, spec, spec.drift.calibration_days, spec.drift.sample_rows
+        )
     split = split_by_time(frame, spec.validation_as_of_dates)
     model = fit_scoring_model(spec, split, params)
     baseline = fit_baseline(spec, split.train)
@@ -246,13 +256,18 @@ def train_and_register(
             ).sort_values("gain", ascending=False)  # fmt: skip
             importance.to_csv(Path(tmp) / "feature_importance.csv", index=False)
             mlflow.log_artifact(str(Path(tmp) / "feature_importance.csv"))
-            # Drift is measured against what the model last saw: its newest (validation) rows.
-            reference = validation[list(spec.features)].assign(score=scores)
-            reference = reference.sample(
-                min(spec.drift.sample_rows, len(reference)), random_state=0
+            # Drift is measured against the newest as-of date (what the model is about to
+            # score), with levels calibrated on the clean dates before it.
+            ageing = tuple(
+                sorted(calendar_ageing_columns(settings.business_dir) & set(spec.features))
+            )
+            calibration, reference = calibrate(
+                spec, history, reference_date, ageing, lambda rows: model.predict_proba(rows)[:, 1]
             )
             reference.to_parquet(Path(tmp) / registry.DRIFT_REFERENCE, index=False)
             mlflow.log_artifact(str(Path(tmp) / registry.DRIFT_REFERENCE))
+            (Path(tmp) / registry.DRIFT_CALIBRATION).write_text(calibration.to_json())
+            mlflow.log_artifact(str(Path(tmp) / registry.DRIFT_CALIBRATION))
             # data, not a pickle (ml.training.model); the digests go with the registration
             digests = model.save(Path(tmp) / registry.MODEL_ARTIFACT)
             mlflow.log_artifacts(str(Path(tmp) / registry.MODEL_ARTIFACT), registry.MODEL_ARTIFACT)

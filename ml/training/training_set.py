@@ -151,3 +151,34 @@ def split_by_time(frame: pd.DataFrame, validation_dates: int) -> TimeSplit:
         early_stopping=frame[frame.as_of_date == early_stopping_date],
         validation=frame[frame.as_of_date >= validation_from],
     )
+
+
+def load_feature_history(
+    con: duckdb.DuckDBPyConnection, spec: ModelSpec, days: int, rows_per_date: int
+) -> tuple[date, pd.DataFrame]:
+    """The feature table's newest as-of date and a sample of every as-of date of the `days`
+    before it (drift calibration replays them: ml/monitoring/calibration.py).
+
+    The sample is by a hash of the customer, so it is the same rows every time.
+
+    Returns:
+        The reference date and `as_of_date` plus the spec's features, at most `rows_per_date`
+        rows per date.
+    """
+    columns = ", ".join(spec.features)
+    ((newest,),) = con.execute(f"select max(as_of_date) from {spec.feature_relation}").fetchall()
+    if newest is None:
+        raise TrainingSetError(f"{spec.feature_relation} holds no rows: build the warehouse first")
+    frame = con.sql(
+        f"""
+        select as_of_date, {columns}
+        from {spec.feature_relation}
+        where as_of_date between $newest - to_days($days) and $newest
+        qualify row_number() over (
+            partition by as_of_date order by hash(cast(customer_id as varchar)), customer_id
+        ) <= $rows
+        order by as_of_date, customer_id
+        """,
+        params={"newest": newest, "days": days, "rows": rows_per_date},
+    ).df()
+    return newest, frame

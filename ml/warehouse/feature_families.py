@@ -458,3 +458,18 @@ def column_needs(business_dir: Path, business: Business, specs: dict | None = No
         "amounts": sorted(amounts - set(revenue)),
         "counts": sorted(counts),
     }
+
+
+# Families whose value grows by one every day for every customer who stays: their drift is the
+# calendar, not the business (ml/monitoring/calibration.py compares them as of one date).
+CALENDAR_AGEING_FAMILIES = ("tenure",)
+
+
+def calendar_ageing_columns(business_dir: Path) -> set[str]:
+    """Feature columns of the business's declared versions that age with the calendar."""
+    files = sorted((Path(business_dir) / "models").rglob("*.yml"))
+    return {
+        recipe["column"]
+        for recipe in (r for f in files for r in recipes(f))
+        if recipe["family"] in CALENDAR_AGEING_FAMILIES
+    }

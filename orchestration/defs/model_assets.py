@@ -16,7 +16,7 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field
 
-from ml.monitoring.drift import measure_drift
+from ml.monitoring.drift import earlier_statistics, measure_drift
 from ml.monitoring.performance import measure_realized_performance
 from ml.scoring.checks import check_predictions, high_risk_share
 from ml.scoring.publish import (
@@ -200,18 +200,30 @@ def model_assets(
         current = read_scoring_input(settings, spec, score_date).merge(
             champion[["customer_id", "score"]], on="customer_id"
         )
-        reference = registry.load_drift_reference(client, spec, version)
-        result = measure_drift(spec, reference, current, score_date, version, settings.reports_dir)
+        reference, calibration = registry.load_drift_reference(client, spec, version)
+        result = measure_drift(
+            spec, reference, calibration, current, score_date, version, settings.reports_dir,
+            previous=earlier_statistics(
+                settings, name, version, score_date, spec.drift.trend_nights - 1
+            ),
+        )  # fmt: skip
         publish_table(settings, "drift_history", result.history_row(), name, score_date)
         publish_table(settings, "feature_drift", result.feature_rows(), name, score_date)
-        if result.alarm:
-            context.log.warning(f"{name} drift on {score_date}: {'; '.join(result.reasons)}")
+        if result.status != "ok":
+            context.log.warning(
+                f"{name} drift {result.status} on {score_date}: "
+                + "; ".join([*result.reasons, *result.warnings])
+            )
         return dg.MaterializeResult(
             metadata={
+                "status": result.status,
                 "alarm": result.alarm,
+                "reasons": "; ".join(result.reasons) or "none",
+                "warnings": "; ".join(result.warnings) or "none",
                 "share_drifted": result.share_drifted,
                 "prediction_drift": result.prediction_drift,
                 "drifted_features": ", ".join(result.drifted_features) or "none",
+                "model_age_days": result.lag_days,
                 "report": dg.MetadataValue.path(result.report_html),
                 "sample_rows": result.current_rows,
             }

@@ -47,15 +47,22 @@ def date_axis(field: str, title: str = "score date") -> alt.X:
 
 
 def health_banner(spec) -> None:
-    """What a manager must know before acting on a list: a drift alarm on the model's latest
-    score date, and scores older than another model's (its last night was blocked or failed)."""
+    """What a manager must know before acting on a list: a drift alarm or warning on the
+    model's latest score date, and scores older than another model's (its last night was
+    blocked or failed)."""
     drift = data.history("drift_history", spec.name)
-    if not drift.empty and bool(drift.iloc[-1].alarm):
-        latest = drift.iloc[-1]
+    latest = drift.iloc[-1] if not drift.empty else None
+    if latest is not None and bool(latest.alarm):
         st.error(
             f"Drift alarm on {latest.score_date.date()}: "
             + "; ".join(latest.reasons)
             + ". Scores may be less reliable until the model is retrained (see Drift)."
+        )
+    elif latest is not None and latest.get("status") == "warning":
+        st.warning(
+            f"Drift warning on {latest.score_date.date()}: "
+            + "; ".join(latest.warnings)
+            + ". The scores stand; worth knowing before acting on them (see Drift)."
         )
     newest = {name: dates[-1] for name in data.model_names() if (dates := data.score_dates(name))}
     mine = newest.get(spec.name)

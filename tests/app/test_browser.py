@@ -24,7 +24,7 @@ PAGES = {
     "at_risk": "Download CSV",
     "segments": "Risk by plan",
     "model_health": "Champion and challenger history",
-    "drift": "Drift history",
+    "drift": "Score drift and its calibrated levels",
     "data_quality": "Quarantined raw rows",
     "feature_catalog": "columns of customer_features",
 }

@@ -12,7 +12,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from ml.config import PROJECT_DIR
-from ml.scoring.publish import publish_table
+from ml.scoring.publish import publish_table, read_published
 from ml.serving.read_model import read_model_path
 from tests.pipeline.fixtures import DRIFT_DATE, private_copy
 
@@ -22,7 +22,12 @@ PAGES = {
     "at_risk": ["At-risk customers"],
     "segments": ["Risk by plan"],
     "model_health": ["Validation and realized ROC-AUC", "Champion and challenger history"],
-    "drift": ["Drift history", "Latest Evidently report"],
+    "drift": [
+        "Score drift and its calibrated levels",
+        "Every statistic on",
+        "Segment mix of the scored base",
+        "Latest Evidently report",
+    ],
     "data_quality": ["Last dbt tests (feature contracts)", "Quarantined raw rows"],
     "feature_catalog": ["Feature catalog"],
 }
@@ -147,3 +152,24 @@ def test_overview_warns_when_landed_raw_days_have_not_been_scored(pipeline, tmp_
     assert not app.exception, app.exception
     stale = [w.value for w in app.warning if "nights have not published" in w.value]
     assert stale and "raw data has landed for scoring 2026-05-03" in stale[0], app.warning
+
+
+def test_a_drift_warning_heads_the_list_in_words_and_does_not_read_as_an_alarm(
+    pipeline, tmp_path, monkeypatch
+):
+    settings = private_copy(pipeline, tmp_path)
+    history = read_published(settings, "drift_history", "churn")
+    latest = history.iloc[[-1]].assign(
+        status="warning", alarm=False, reasons=[[]],
+        warnings=[["customers with channel partner_app: 0.0% -> 0.9% of the scored base"]],
+    )  # fmt: skip
+    day = latest.score_date.iloc[0].date()
+    publish_table(settings, "drift_history", latest, "churn", day)
+    monkeypatch.setenv("SCORELINE_DATA_DIR", str(settings.data_dir))
+
+    app = _render("at_risk")
+
+    assert not app.exception, app.exception
+    assert not [e.value for e in app.error if "Drift alarm" in e.value]
+    said = [w.value for w in app.warning if w.value.startswith(f"Drift warning on {day}")]
+    assert said and "channel partner_app: 0.0% -> 0.9%" in said[0], app.warning

@@ -74,6 +74,11 @@ docs: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/warehouse_bench.py --customers $(or $(CUSTOMERS),100000) --days $(or $(DAYS),365)
 
+## bench-drift: drift detection at 50k customers: false alarms on 30 clean nights, nights until
+##              price rise, new channel, longer sessions and a stuck feature warn and alarm (~15 min)
+bench-drift: $(STAMP)
+	$(BIN)/python -m bench.drift_bench $(if $(CUSTOMERS),--customers $(CUSTOMERS))
+
 ## cdnow: the CDNOW purchase log through Scoreline vs BG/NBD (fetches the lifetimes wheel; ~2 min)
 cdnow: $(STAMP)
 	$(BIN)/python -m bench.cdnow_bench $(if $(HORIZONS),--horizons $(HORIZONS))
@@ -86,4 +91,4 @@ clean:
 help:
 	@grep -E '^## ' $(MAKEFILE_LIST) | sed 's/^## /  /'
 
-.PHONY: install demo dev app browser test test-slow lint lint-sql format docs bench cdnow clean help
+.PHONY: install demo dev app browser test test-slow lint lint-sql format docs bench bench-drift cdnow clean help

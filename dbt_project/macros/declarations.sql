@@ -8,7 +8,7 @@
 {% macro declarations() %}
     {%- set empty = {
         'business': none, 'customer_attributes': {}, 'activities': {}, 'activity_attributes': {},
-        'ending_activity': none, 'labels': {}, 'drift_calibration': {'days': 0, 'rows': 0},
+        'ending_activity': none, 'labels': {}, 'drift_calibration': {'days': 0, 'rows': 0, 'daily_days': 0},
         'needs': {'lifetime': [], 'amounts': [], 'counts': []}} -%}
     {%- if not execute -%}
         {{ return(empty) }}

@@ -224,6 +224,9 @@ def declarations_for_dbt(business: Business, specs: dict, needs: dict | None = N
             "drift_calibration": {
                 "days": max((spec.drift.calibration_days for spec in specs.values()), default=0),
                 "rows": max((spec.drift.sample_rows for spec in specs.values()), default=0),
+                "daily_days": max(
+                    (spec.drift.calibration_daily_days for spec in specs.values()), default=0
+                ),
             },
             "needs": needs
             or {"lifetime": [["any", "latest_timestamp"]], "amounts": [], "counts": []},

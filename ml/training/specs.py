@@ -63,6 +63,11 @@ class DriftRule(_Strict):
         description="clean history replayed at training to set each statistic's levels: it "
         "should cover the days a champion serves (max_champion_age_days) and then some",
     )  # fmt: skip
+    calibration_daily_days: int = Field(
+        14, ge=7,
+        description="the newest days of the calibration window are replayed every day (the "
+        "weekday swing); older ones every 7th day (how statistics grow as a model ages)",
+    )  # fmt: skip
     feature_drift_share: float = Field(
         0.3, gt=0, le=1,
         description="this share of the features at their warning level or above alarms, even "

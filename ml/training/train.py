@@ -169,9 +169,7 @@ def train_and_register(
     started = time.perf_counter()
     with connect_read_only(settings) as con:
         frame = load_training_set(con, spec)
-        reference_date, history = load_feature_history(
-            con, spec, spec.drift.calibration_days, spec.drift.sample_rows
-        )
+        reference_date, history = load_feature_history(con, spec)
     split = split_by_time(frame, spec.validation_as_of_dates)
     model = fit_scoring_model(spec, split, params)
     baseline = fit_baseline(spec, split.train)

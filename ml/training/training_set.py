@@ -154,10 +154,11 @@ def split_by_time(frame: pd.DataFrame, validation_dates: int) -> TimeSplit:
 
 
 def load_feature_history(
-    con: duckdb.DuckDBPyConnection, spec: ModelSpec, days: int, rows_per_date: int
+    con: duckdb.DuckDBPyConnection, spec: ModelSpec
 ) -> tuple[date, pd.DataFrame]:
-    """The feature table's newest as-of date and a sample of every as-of date of the `days`
-    before it (drift calibration replays them: ml/monitoring/calibration.py).
+    """The feature table's newest as-of date and a sample of the as-of dates of the spec's
+    `drift.calibration_days` before it: every day of the newest `calibration_daily_days`, every
+    7th before (drift calibration replays them: ml/monitoring/calibration.py).
 
     The sample is by a hash of the customer, so it is the same rows every time.
 
@@ -166,6 +167,8 @@ def load_feature_history(
         rows per date.
     """
     columns = ", ".join(spec.features)
+    days, daily_days = spec.drift.calibration_days, spec.drift.calibration_daily_days
+    rows_per_date = spec.drift.sample_rows
     ((newest,),) = con.execute(f"select max(as_of_date) from {spec.feature_relation}").fetchall()
     if newest is None:
         raise TrainingSetError(f"{spec.feature_relation} holds no rows: build the warehouse first")
@@ -174,11 +177,15 @@ def load_feature_history(
         select as_of_date, {columns}
         from {spec.feature_relation}
         where as_of_date between $newest - to_days($days) and $newest
+            and (
+                as_of_date >= $newest - to_days($daily)
+                or datediff('day', as_of_date, $newest) % 7 = 0
+            )
         qualify row_number() over (
             partition by as_of_date order by hash(cast(customer_id as varchar)), customer_id
         ) <= $rows
         order by as_of_date, customer_id
         """,
-        params={"newest": newest, "days": days, "rows": rows_per_date},
+        params={"newest": newest, "days": days, "daily": daily_days, "rows": rows_per_date},
     ).df()
     return newest, frame

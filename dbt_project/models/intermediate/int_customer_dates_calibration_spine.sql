@@ -1,5 +1,6 @@
-{#- A stable sample of customers on every day of the drift calibration window before the score
-    date: training replays these days to calibrate its drift levels (ml/monitoring/calibration.py).
+{#- A stable sample of customers on the days of the drift calibration window before the score
+    date (every day of the newest two weeks, every 7th day before): training replays them to
+    calibrate its drift levels (ml/monitoring/calibration.py).
     The specs' weekly training dates alone fall on one weekday and would hide the weekday swing
     of a night's features. Only a full build writes them: later nights score every customer,
     and their scoring rows are the history the next training replays. -#}
@@ -22,8 +23,13 @@ customers as (
 
 as_of_dates as (
     {%- if window and window.days %}
-    {{ as_of_date_series(dbt.dateadd('day', -window.days, score_date()),
-                         dbt.dateadd('day', -1, score_date()), 1) }}
+    select as_of_date from (
+        {{ as_of_date_series(dbt.dateadd('day', -window.days, score_date()),
+                             dbt.dateadd('day', -1, score_date()), 1) }}
+    ) as window_days
+    {#- every day of the newest, every 7th day before (ml.training.training_set) #}
+    where as_of_date >= {{ dbt.dateadd('day', -window.daily_days, score_date()) }}
+        or {{ dbt.datediff('as_of_date', score_date(), 'day') }} % 7 = 0
     {%- else %}
     select cast(null as date) as as_of_date where false
     {%- endif %}

@@ -9,6 +9,7 @@ from datetime import date
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ml.config import Settings
 from ml.training import registry
@@ -96,6 +97,40 @@ def read_scoring_input(
             f"scoring input from {spec.feature_relation} fails its contract: " + "; ".join(problems)
         )
     return frame.assign(feature_version=spec.feature_version)
+
+
+def read_scoring_panel(
+    settings: Settings, spec: ModelSpec, score_date: date, scored: pa.Table, model_version: int
+) -> pd.DataFrame:
+    """The drift panel of a scored date: its `drift.sample_rows` customers first by a hash of
+    their id (the panel the reference and calibration were sampled by), with their features and
+    `model_version`'s score. Drift reads this, not the whole scoring input: at 1M customers,
+    loading every row into pandas cost more than the drift itself."""
+    with connect_read_only(settings) as con:
+        con.register("scored", scored)
+        frame = con.execute(
+            f"""
+            with panel as (
+                select * from {spec.feature_relation}
+                where as_of_date = $score_date
+                order by hash(cast(customer_id as varchar)), customer_id
+                limit $rows
+            )
+            select panel.*, scored.score
+            from panel
+            inner join scored
+                on scored.customer_id = cast(panel.customer_id as varchar)
+                and scored.model_version = $version
+            order by hash(cast(panel.customer_id as varchar)), panel.customer_id
+            """,
+            {"score_date": score_date, "rows": spec.drift.sample_rows, "version": model_version},
+        ).df()
+    if frame.empty:
+        raise ScoringInputError(
+            f"no scored rows of {spec.name} v{model_version} in {spec.feature_relation} on "
+            f"{score_date}: materialize {spec.name}/predictions for {score_date} first"
+        )
+    return frame
 
 
 def scoring_input_rows(settings: Settings, spec: ModelSpec) -> int:

@@ -26,7 +26,12 @@ from ml.scoring.publish import (
     published_dates,
     read_published_file,
 )
-from ml.scoring.score import ScoringInputError, read_scoring_input, score, scoring_input_rows
+from ml.scoring.score import (
+    ScoringInputError,
+    read_scoring_panel,
+    score,
+    scoring_input_rows,
+)
 from ml.serving.read_model import refresh_read_model, sql_database_path
 from ml.serving.redis_export import RedisExportError, export_high_risk, high_risk_rows, live_key
 from ml.training import registry
@@ -192,14 +197,11 @@ def model_assets(
     ) -> dg.MaterializeResult:
         settings = mlflow.apply(warehouse.settings())
         score_date = partition_date(context)
-        scored = read_published_file(settings, SCORED, name, score_date).to_pandas()
-        # the champion's own scores of every customer (an A/B arm serves the challenger's)
+        scored = read_published_file(settings, SCORED, name, score_date)
         client = registry.connect(settings)
         version = registry.alias_version(client, spec, registry.CHAMPION)
-        champion = scored[scored.model_version == version]
-        current = read_scoring_input(settings, spec, score_date).merge(
-            champion[["customer_id", "score"]], on="customer_id"
-        )
+        # the champion's own scores (an A/B arm serves the challenger's), on the drift panel
+        current = read_scoring_panel(settings, spec, score_date, scored, version)
         reference, calibration = registry.load_drift_reference(client, spec, version)
         result = measure_drift(
             spec, reference, calibration, current, score_date, version, settings.reports_dir,

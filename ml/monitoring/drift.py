@@ -9,7 +9,7 @@ compared with its calibrated levels at the model's age (days since its reference
 - alarm: a statistic at its alarm level, or `drift.feature_drift_share` of the features (two at
   least) at their warning level. An alarm may retrain the model (the retraining sensor, per spec).
 - warning: a statistic at its warning level, or one that rose `drift.trend_nights` nights in a
-  row by more than its clean trend explains, to above its clean level. A warning never
+  row by more than its clean trend explains, to well above its clean level. A warning never
   retrains; it is news.
 
 Every verdict says which statistic moved and by how much, in words, for the Drift page and the
@@ -256,9 +256,9 @@ def trend_warnings(
             continue
         level = calibration.level(statistic.feature)
         explained = level.slope * (lag - int(mine.lag_days.iloc[0]))
-        # a weekday swing rises for days too, from below its clean level back up to it: a trend
-        # must have risen past the clean level, not only towards it
-        above_clean = values[-1] > level.expected(lag) + level.spread
+        # a weekday swing rises for days too, from its low to its high: a trend must end well
+        # above the clean level (halfway to the warning level), not at the swing's high
+        above_clean = values[-1] > level.expected(lag) + TREND_SPREADS * level.spread
         if above_clean and values[-1] - values[0] - explained > TREND_SPREADS * level.spread:
             found.append(
                 f"{statistic.feature} rose {nights} nights in a row: {values[0]:.3f} -> "

@@ -170,7 +170,7 @@ def test_a_slow_rise_below_the_one_night_level_warns_as_a_trend(tmp_path):
         day = REFERENCE + timedelta(days=night)
         # usage creeps up a little more each night, seed fixed so sampling noise stays put
         frame = _night(day, noise=0.0, seed=1)
-        frame["usage"] *= 1 + 0.010 * night
+        frame["usage"] *= 1 + 0.012 * night
         result = _measure(calibration, reference, frame, day, previous, tmp_path=tmp_path)
         results.append(result)
         previous = pd.concat([previous, result.feature_rows().assign(score_date=day)])

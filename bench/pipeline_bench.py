@@ -43,6 +43,20 @@ def peak_mib() -> tuple[float, float]:
     return own, children
 
 
+def print_step_times(instance: dg.DagsterInstance, run_id: str, total: float) -> None:
+    """Where the night's seconds went: each Dagster step's wall time, longest first (steps of
+    one model run one after the other: the in-process executor runs one step at a time)."""
+    stats = [
+        (s.step_key, s.end_time - s.start_time)
+        for s in instance.get_run_step_stats(run_id)
+        if s.start_time and s.end_time
+    ]
+    steps = sum(seconds for _, seconds in stats)
+    for key, seconds in sorted(stats, key=lambda item: -item[1]):
+        print(f"  {key:<45} {seconds:6.1f} s")
+    print(f"  {'(outside steps: run start-up, hand-over)':<45} {total - steps:6.1f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=100_000)
@@ -88,7 +102,10 @@ def main() -> None:
     before = peak_mib()
     started = time.perf_counter()
     night = first_night + timedelta(days=1)
-    run_nights(defs, instance, [night], progress=False)
+    runs: list[str] = []
+    run_nights(
+        defs, instance, [night], progress=False, on_night=lambda _, r: runs.append(r.run_id)
+    )
     seconds = time.perf_counter() - started
     own, child = peak_mib()
     print(
@@ -96,6 +113,7 @@ def main() -> None:
         f"history): {seconds:.1f} s; peak RSS this process {own:,.0f} MiB (before the night "
         f"{before[0]:,.0f}), largest dbt child {child:,.0f} MiB"
     )
+    print_step_times(instance, runs[0], seconds)
     if args.clean_nights:
         nights = date_range(night + timedelta(days=1), night + timedelta(days=args.clean_nights))
         run_nights(defs, instance, nights)

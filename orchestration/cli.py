@@ -501,10 +501,13 @@ def _demo_summary(settings: Settings, specs: dict, screen: Terminal) -> None:
     for name in specs:
         drift = read_published(settings, "drift_history", name)
         alarms = [str(d.date()) for d in drift[drift.alarm].score_date]
+        warned = [str(d.date()) for d in drift[drift.status == "warning"].score_date]
         meta = export_metadata(redis_client, name)
         realized = read_published(settings, "performance_history", name)
         screen.say(
-            f"  {name}: drift alarms on {', '.join(alarms) or 'no date'}; Redis "
+            f"  {name}: drift alarms on {', '.join(alarms) or 'no date'}"
+            + (f", warnings on {', '.join(warned)}" if warned else "")
+            + "; Redis "
             f"{live_key(name)} holds {meta.get('rows', 0)} high-risk customers "
             f"for {meta.get('score_date', '-')}"
             + "".join(

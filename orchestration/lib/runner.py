@@ -157,7 +157,7 @@ SUMMARY_FACTS = (
     ("high_risk", "{:,} high-risk"),
     ("rows", "{:,} rows"),
     ("rows_selected", "{:,} keys"),
-    ("alarm", "drift alarm: {}"),
+    ("status", "drift: {}"),
     ("version", "v{}"),
     ("roc_auc", "ROC-AUC {:.3f}"),
     ("promoted", "promoted: {}"),

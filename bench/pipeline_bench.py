@@ -23,7 +23,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from bench.warehouse_bench import training_sample_pct
+from bench.warehouse_bench import dbt_import_seconds, training_sample_pct
 from ml.config import Settings
 from ml.ingest.generate import generate
 from ml.scoring.publish import read_published
@@ -114,6 +114,7 @@ def main() -> None:
         f"{before[0]:,.0f}), largest dbt child {child:,.0f} MiB"
     )
     print_step_times(instance, runs[0], seconds)
+    print(f"machine yardstick (Python): a fresh process imported dbt in {dbt_import_seconds():.1f} s")
     if args.clean_nights:
         nights = date_range(night + timedelta(days=1), night + timedelta(days=args.clean_nights))
         run_nights(defs, instance, nights)

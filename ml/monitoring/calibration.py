@@ -38,6 +38,10 @@ from ml.monitoring.distances import category_shares, column_distance, method_for
 from ml.training.specs import ModelSpec
 
 SCORE = "score"
+# The drift panel: a date's customers in this order, the first `drift.sample_rows` of them. The
+# reference, the calibration history and every night are sampled by it (DuckDB's hash), so a
+# night compares mostly the same customers as calibration did.
+PANEL_ORDER = "hash(cast(customer_id as varchar)), customer_id"
 SHARE = "share"  # the method of a segment-mix statistic: a category's share, in percentage points
 WARNING_SPREADS = 3.0
 ALARM_SPREADS = 6.0

@@ -36,6 +36,7 @@ from evidently.metrics import ValueDrift
 from evidently.presets import DataDriftPreset
 
 from ml.monitoring.calibration import (
+    PANEL_ORDER,
     SCORE,
     SHARE,
     DriftCalibration,
@@ -165,18 +166,14 @@ def _sample(frame: pd.DataFrame, rows: int) -> pd.DataFrame:
 
 
 def panel_sample(frame: pd.DataFrame, rows: int) -> pd.DataFrame:
-    """The `rows` customers first by DuckDB's hash of their id: the panel the reference and the
-    calibration history were sampled by (ml.training.training_set.load_feature_history), so a
-    night compares mostly the same customers, as calibration did, and its noise is the noise
-    the levels were calibrated on."""
+    """The night's drift panel (calibration.PANEL_ORDER): its noise is the noise the levels
+    were calibrated on."""
     if len(frame) <= rows:
         return frame
     with duckdb.connect() as con:
         con.register("night", frame)
         return con.execute(
-            "select * from night order by hash(cast(customer_id as varchar)), customer_id "
-            "limit $rows",
-            {"rows": rows},
+            f"select * from night order by {PANEL_ORDER} limit $rows", {"rows": rows}
         ).df()
 
 

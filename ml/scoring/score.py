@@ -12,6 +12,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ml.config import Settings
+from ml.monitoring.calibration import PANEL_ORDER
 from ml.training import registry
 from ml.training.registry import CHALLENGER, CHAMPION, LoadedModel, RegistryError
 from ml.training.specs import ModelSpec
@@ -102,10 +103,9 @@ def read_scoring_input(
 def read_scoring_panel(
     settings: Settings, spec: ModelSpec, score_date: date, scored: pa.Table, model_version: int
 ) -> pd.DataFrame:
-    """The drift panel of a scored date: its `drift.sample_rows` customers first by a hash of
-    their id (the panel the reference and calibration were sampled by), with their features and
-    `model_version`'s score. Drift reads this, not the whole scoring input: at 1M customers,
-    loading every row into pandas cost more than the drift itself."""
+    """The drift panel of a scored date (ml.monitoring.calibration.PANEL_ORDER), with its
+    features and `model_version`'s score. Drift reads this, not the whole scoring input: at 1M
+    customers, loading every row into pandas cost more than the drift itself."""
     with connect_read_only(settings) as con:
         con.register("scored", scored)
         frame = con.execute(
@@ -113,7 +113,7 @@ def read_scoring_panel(
             with panel as (
                 select * from {spec.feature_relation}
                 where as_of_date = $score_date
-                order by hash(cast(customer_id as varchar)), customer_id
+                order by {PANEL_ORDER}
                 limit $rows
             )
             select panel.*, scored.score
@@ -121,7 +121,6 @@ def read_scoring_panel(
             inner join scored
                 on scored.customer_id = cast(panel.customer_id as varchar)
                 and scored.model_version = $version
-            order by hash(cast(panel.customer_id as varchar)), panel.customer_id
             """,
             {"score_date": score_date, "rows": spec.drift.sample_rows, "version": model_version},
         ).df()

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 import duckdb
 import pandas as pd
 
+from ml.monitoring.calibration import PANEL_ORDER
 from ml.training.specs import ModelSpec
 
 LABELS = "training_labels"
@@ -160,7 +161,7 @@ def load_feature_history(
     `drift.calibration_days` before it: every day of the newest `calibration_daily_days`, every
     7th before (drift calibration replays them: ml/monitoring/calibration.py).
 
-    The sample is by a hash of the customer, so it is the same rows every time.
+    Each date's sample is its drift panel (ml.monitoring.calibration.PANEL_ORDER).
 
     Returns:
         The reference date and `as_of_date` plus the spec's features, at most `rows_per_date`
@@ -181,9 +182,7 @@ def load_feature_history(
                 as_of_date >= $newest - to_days($daily)
                 or datediff('day', as_of_date, $newest) % 7 = 0
             )
-        qualify row_number() over (
-            partition by as_of_date order by hash(cast(customer_id as varchar)), customer_id
-        ) <= $rows
+        qualify row_number() over (partition by as_of_date order by {PANEL_ORDER}) <= $rows
         order by as_of_date, customer_id
         """,
         params={"newest": newest, "days": days, "daily": daily_days, "rows": rows_per_date},

@@ -246,3 +246,33 @@ def test_scores_that_stop_arriving_fail_the_freshness_checks(pipeline):
     assert set(fresh) == expected and all(fresh.values())
     stale = _freshness(pipeline.defs, dg.DagsterInstance.ephemeral())
     assert set(stale) == expected and not any(stale.values())
+
+
+def test_drift_reads_the_same_panel_of_customers_as_calibration_sampled(pipeline):
+    """The nightly panel comes straight from the warehouse; it must be the customers the
+    reference and calibration history were sampled by (PANEL_ORDER), with their own scores."""
+    from ml.monitoring.drift import panel_sample
+    from ml.scoring.publish import read_published_file
+    from ml.scoring.score import read_scoring_panel
+    from ml.warehouse.dbt_runner import connect_read_only
+
+    settings, day = pipeline.settings, CLEAN_DATES[0]
+    spec = SPECS["churn"]
+    spec = spec.model_copy(update={"drift": spec.drift.model_copy(update={"sample_rows": 500})})
+    scored = read_published_file(settings, "scored_predictions", spec.name, day)
+    drift = read_published(settings, "drift_history", spec.name)
+    version = int(drift[drift.score_date.dt.date == day].model_version.iloc[0])
+    panel = read_scoring_panel(settings, spec, day, scored, version)
+    with connect_read_only(settings) as con:
+        every = con.execute(
+            f"select * from {spec.feature_relation} where as_of_date = ?", [day]
+        ).df()
+    scores = scored.to_pandas()
+    every = every.merge(
+        scores[scores.model_version == version][["customer_id", "score"]], on="customer_id"
+    )
+    assert len(every) > 500 and len(panel) == 500
+    expected = panel_sample(every, 500)
+    assert sorted(panel.customer_id) == sorted(expected.customer_id)
+    joined = panel.merge(expected[["customer_id", "score"]], on="customer_id")
+    assert (joined.score_x == joined.score_y).all()

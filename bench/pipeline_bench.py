@@ -103,9 +103,7 @@ def main() -> None:
     started = time.perf_counter()
     night = first_night + timedelta(days=1)
     runs: list[str] = []
-    run_nights(
-        defs, instance, [night], progress=False, on_night=lambda _, r: runs.append(r.run_id)
-    )
+    run_nights(defs, instance, [night], progress=False, on_night=lambda _, r: runs.append(r.run_id))
     seconds = time.perf_counter() - started
     own, child = peak_mib()
     print(
@@ -114,7 +112,9 @@ def main() -> None:
         f"{before[0]:,.0f}), largest dbt child {child:,.0f} MiB"
     )
     print_step_times(instance, runs[0], seconds)
-    print(f"machine yardstick (Python): a fresh process imported dbt in {dbt_import_seconds():.1f} s")
+    print(
+        f"machine yardstick (Python): a fresh process imported dbt in {dbt_import_seconds():.1f} s"
+    )
     if args.clean_nights:
         nights = date_range(night + timedelta(days=1), night + timedelta(days=args.clean_nights))
         run_nights(defs, instance, nights)

@@ -64,7 +64,7 @@ class DriftRule(_Strict):
         "should cover the days a champion serves (max_champion_age_days) and then some",
     )  # fmt: skip
     calibration_daily_days: int = Field(
-        14, ge=7,
+        7, ge=7,
         description="the newest days of the calibration window are replayed every day (the "
         "weekday swing); older ones every 7th day (how statistics grow as a model ages)",
     )  # fmt: skip

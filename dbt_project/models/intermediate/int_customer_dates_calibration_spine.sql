@@ -1,5 +1,5 @@
 {#- A stable sample of customers on the days of the drift calibration window before the score
-    date (every day of the newest two weeks, every 7th day before): training replays them to
+    date (every day of the newest week, every 7th day before): training replays them to
     calibrate its drift levels (ml/monitoring/calibration.py).
     The specs' weekly training dates alone fall on one weekday and would hide the weekday swing
     of a night's features. Only a full build writes them: later nights score every customer,
@@ -35,13 +35,25 @@ as_of_dates as (
     {%- endif %}
 ),
 
-{#- about twice the rows a date's sample keeps, so enough of them are in the base on each date #}
-sampled_customers as (
-    select customers.*
+{#- The drift panel (ml.monitoring.calibration.PANEL_ORDER): the customers first by the hash of
+    their published id, about 15% more of them than a date's panel keeps, counted against the
+    base on the score date, so each date's panel is the reference's panel where it overlaps. #}
+ranked_customers as (
+    select
+        customers.*,
+        row_number() over (
+            order by hash({{ published_customer_id('customers.customer_id') }}),
+                {{ published_customer_id('customers.customer_id') }}
+        ) as panel_rank
     from customers
-    where {{ stable_bucket(published_customer_id('customers.customer_id'), 10000) }}
-        < 10000.0 * {{ (window.rows if window else 0) * 2 }}
-        / (select greatest(count(*), 1) from customers)
+),
+
+sampled_customers as (
+    select *
+    from ranked_customers
+    where panel_rank <= {{ (window.rows if window else 0) * 1.15 }}
+        * (select count(*) from customers)
+        / (select greatest(count(*), 1) from {{ ref('int_customer_dates_scoring_spine') }})
 ),
 
 active_customer_dates as (

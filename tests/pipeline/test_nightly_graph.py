@@ -276,3 +276,25 @@ def test_drift_reads_the_same_panel_of_customers_as_calibration_sampled(pipeline
     assert sorted(panel.customer_id) == sorted(expected.customer_id)
     joined = panel.merge(expected[["customer_id", "score"]], on="customer_id")
     assert (joined.score_x == joined.score_y).all()
+
+
+def test_a_drift_warning_never_reaches_the_retraining_sensor(drifted_pipeline, tmp_path):
+    """The same night as the price rise's alarm, read as a warning: news, not a retrain."""
+    from types import SimpleNamespace
+
+    from ml.scoring.publish import publish_table
+
+    settings = private_copy(drifted_pipeline, tmp_path)
+    drift = read_published(settings, "drift_history", "churn")
+    night = drift[drift.score_date.dt.date == DRIFT_DATE]
+    assert bool(night.alarm.iloc[0])
+    publish_table(
+        settings, "drift_history",
+        night.assign(status="warning", alarm=False, warnings=night.reasons, reasons=[[]]),
+        "churn", DRIFT_DATE,
+    )  # fmt: skip
+    copy = SimpleNamespace(
+        defs=drifted_pipeline.defs, instance=drifted_pipeline.instance, settings=settings
+    )
+    assert [r for r in _sensor_requests(copy) if "churn" in r.job_name] == []
+    assert [r for r in _sensor_requests(drifted_pipeline) if "churn" in r.job_name]

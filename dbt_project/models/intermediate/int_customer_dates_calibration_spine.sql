@@ -28,8 +28,10 @@ as_of_dates as (
                              dbt.dateadd('day', -1, score_date()), 1) }}
     ) as window_days
     {#- every day of the newest, every 7th day before (ml.training.training_set) #}
-    where as_of_date >= {{ dbt.dateadd('day', -window.daily_days, score_date()) }}
-        or {{ dbt.datediff('as_of_date', score_date(), 'day') }} % 7 = 0
+    where
+        as_of_date
+        >= {{ dbt.dateadd('day', -window.daily_days, score_date()) }}
+        or datediff('day', as_of_date, {{ score_date() }}) % 7 = 0
     {%- else %}
     select cast(null as date) as as_of_date where false
     {%- endif %}

@@ -68,7 +68,9 @@ class Level:
     pinned: float | None = None
 
     def expected(self, lag: int) -> float:
-        return self.intercept + self.slope * max(lag, 0)
+        # days apart in either direction: calibration itself looks back, and a backfilled date
+        # before the reference is as far from it as a night as many days after
+        return self.intercept + self.slope * abs(lag)
 
     def _floor(self, floors: dict[str, float]) -> float:
         return floors[SHARE if self.method == SHARE else "distance"]

@@ -16,7 +16,7 @@ import pytest
 from evidently import DataDefinition, Dataset, Report
 from evidently.metrics import ValueDrift
 
-from ml.monitoring.calibration import SCORE, DriftCalibration, calibrate
+from ml.monitoring.calibration import SCORE, DriftCalibration, Level, calibrate
 from ml.monitoring.distances import JENSEN_SHANNON, WASSERSTEIN, column_distance
 from ml.monitoring.drift import ALARM, OK, WARNING, measure_drift
 from ml.monitoring.retraining import retraining_reasons
@@ -207,3 +207,14 @@ def test_a_warning_never_retrains_and_an_alarm_does():
 
     assert reasons(WARNING) == []
     assert reasons(ALARM) == ["drift on 2026-03-09: usage moved 0.2"]
+
+
+def test_a_backfilled_date_before_the_reference_is_judged_by_its_distance_in_days(tmp_path):
+    """Backfills score dates before the champion's reference: 24 days before is as far as 24
+    days after, and its clean movement is expected, not alarmed on."""
+    ageing = Level("lifetime_count", "wasserstein", 0.01, 0.002, 0.005, 10)
+    assert ageing.expected(-24) == ageing.expected(24) > ageing.expected(0)
+    calibration, reference = _calibrated()
+    day = REFERENCE - timedelta(days=24)
+    result = _measure(calibration, reference, _night(day), day, tmp_path=tmp_path)
+    assert result.status != ALARM, result.reasons

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import date
 
 import numpy as np
@@ -94,7 +94,6 @@ class DriftCalibration:
     calibration_dates: tuple[date, ...]
     ageing_features: tuple[str, ...]
     levels: dict[str, Level]
-    reference_shares: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def level(self, statistic: str) -> Level:
         found = self.levels.get(statistic)
@@ -117,7 +116,6 @@ class DriftCalibration:
             calibration_dates=tuple(date.fromisoformat(d) for d in raw["calibration_dates"]),
             ageing_features=tuple(raw["ageing_features"]),
             levels={k: Level(**v) for k, v in raw["levels"].items()},
-            reference_shares=raw.get("reference_shares", {}),
         )
 
 
@@ -136,25 +134,36 @@ def as_of_reference(
     return frame
 
 
+@dataclass(frozen=True)
+class Measured:
+    """One statistic of a date: its method and value (for a segment category, the two shares
+    whose difference it is)."""
+
+    method: str
+    value: float
+    before: float | None = None
+    after: float | None = None
+
+
 def statistics(
     spec: ModelSpec, reference: pd.DataFrame, current: pd.DataFrame
-) -> dict[str, tuple[str, float]]:
-    """Every drift statistic of `current` against `reference`: (method, value) by name.
+) -> dict[str, Measured]:
+    """Every drift statistic of `current` against `reference`, by name.
 
     Features and the score are distances; each segment category is the move of its share.
     """
     found = {}
     for column in [*spec.features, SCORE]:
         categorical = column in spec.categorical_features
-        found[column] = (
+        found[column] = Measured(
             method_for(categorical),
             column_distance(reference[column], current[column], categorical),
         )
     for segment in spec.segments:
-        before, after = category_shares(reference[segment]), category_shares(current[segment])
-        for category in before.index.union(after.index):
-            move = abs(after.get(category, 0.0) - before.get(category, 0.0))
-            found[f"{segment}={category}"] = (SHARE, float(move))
+        shares = category_shares(reference[segment]), category_shares(current[segment])
+        for category in shares[0].index.union(shares[1].index):
+            before, after = (float(side.get(category, 0.0)) for side in shares)
+            found[f"{segment}={category}"] = Measured(SHARE, abs(after - before), before, after)
     return found
 
 
@@ -165,7 +174,7 @@ def _fit(statistic: str, method: str, points: list[tuple[int, float]], noise: fl
         slope = max(float(np.polyfit(lags, values, 1)[0]), 0.0)
         intercept = max(float(values.mean() - slope * lags.mean()), 0.0)
         residuals = values - (intercept + slope * lags)
-        scatter = float(np.sqrt((residuals**2).sum() / (len(points) - 2))) if len(points) > 2 else 0
+        scatter = float(np.sqrt((residuals**2).sum() / (len(points) - 2)))
     elif len(points):
         slope, intercept, scatter = 0.0, float(values.max()), float(values.std())
     else:
@@ -206,16 +215,16 @@ def calibrate(
         rows = rows.assign(score=score(rows))
         rows = as_of_reference(rows, ageing, night, reference_date)
         lag = (reference_date - night).days
-        for name, (method, value) in statistics(spec, reference, rows).items():
-            pairs.setdefault(name, []).append((lag, value))
-            methods[name] = method
+        for name, measured in statistics(spec, reference, rows).items():
+            pairs.setdefault(name, []).append((lag, measured.value))
+            methods[name] = measured.method
     # sampling noise: the same distribution drawn again, at the size a night is compared at
     noise: dict[str, list[float]] = {}
     for seed in range(BOOTSTRAPS):
         again = reference.sample(len(reference), replace=True, random_state=seed)
-        for name, (method, value) in statistics(spec, reference, again).items():
-            noise.setdefault(name, []).append(value)
-            methods.setdefault(name, method)
+        for name, measured in statistics(spec, reference, again).items():
+            noise.setdefault(name, []).append(measured.value)
+            methods.setdefault(name, measured.method)
     pinned = {SCORE: spec.drift.prediction_drift_threshold, **spec.drift.pinned}
     levels = {}
     for name, method in methods.items():
@@ -223,15 +232,10 @@ def calibrate(
         if pinned.get(name) is not None:
             level = Level(**{**asdict(level), "pinned": pinned[name]})
         levels[name] = level
-    shares = {
-        segment: {str(k): float(v) for k, v in category_shares(reference[segment]).items()}
-        for segment in spec.segments
-    }
     calibration = DriftCalibration(
         reference_date=reference_date,
         calibration_dates=tuple(calibration_dates),
         ageing_features=tuple(ageing),
         levels=levels,
-        reference_shares=shares,
     )
     return calibration, reference

@@ -40,10 +40,11 @@ from ml.monitoring.calibration import (
     SCORE,
     SHARE,
     DriftCalibration,
+    Measured,
     as_of_reference,
     statistics,
 )
-from ml.monitoring.distances import JENSEN_SHANNON, WASSERSTEIN, category_shares
+from ml.monitoring.distances import JENSEN_SHANNON, WASSERSTEIN
 from ml.training.specs import ModelSpec
 
 OK, WARNING, ALARM = "ok", "warning", "alarm"
@@ -192,31 +193,17 @@ def _status(value: float, warning: float, alarm: float) -> str:
 
 
 def judge(
-    spec: ModelSpec,
-    calibration: DriftCalibration,
-    measured: dict[str, tuple[str, float]],
-    lag: int,
-    reference: pd.DataFrame,
-    current: pd.DataFrame,
+    calibration: DriftCalibration, measured: dict[str, Measured], lag: int
 ) -> list[FeatureDrift]:
     """Each measured statistic against its calibrated levels at the model's age."""
-    shares = {
-        segment: (category_shares(reference[segment]), category_shares(current[segment]))
-        for segment in spec.segments
-    }
     judged = []
-    for name, (method, value) in measured.items():
+    for name, m in measured.items():
         level = calibration.level(name)
         warning, alarm = level.warning(lag), level.alarm(lag)
-        before = after = None
-        if method == SHARE:
-            segment, _, category = name.partition("=")
-            before = float(shares[segment][0].get(category, 0.0))
-            after = float(shares[segment][1].get(category, 0.0))
         judged.append(
             FeatureDrift(
-                name, method, value, level.expected(lag), warning, alarm,
-                _status(value, warning, alarm), before, after,
+                name, m.method, m.value, level.expected(lag), warning, alarm,
+                _status(m.value, warning, alarm), m.before, m.after,
             )
         )  # fmt: skip
     return judged
@@ -302,7 +289,7 @@ def measure_drift(
     current = as_of_reference(
         current, calibration.ageing_features, score_date, calibration.reference_date
     )
-    judged = judge(spec, calibration, statistics(spec, reference, current), lag, reference, current)
+    judged = judge(calibration, statistics(spec, reference, current), lag)
     on_features = [d for d in judged if d.feature in features]
     share = sum(d.drifted for d in on_features) / len(features)
     score = next(d for d in judged if d.feature == SCORE)

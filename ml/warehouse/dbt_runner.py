@@ -13,7 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -29,8 +29,16 @@ from ml.ingest.raw_contract import (
     latest_raw_day,
 )
 from ml.training.specs import ModelSpec, load_specs
-from ml.warehouse.dbt_wrapper import update_environment
 from ml.warehouse.feature_families import column_needs
+
+
+def update_environment(env: MutableMapping[str, str], values: Mapping[str, str | None]) -> None:
+    """Set each value in `env`; None removes the variable."""
+    for key, value in values.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
 
 
 class DbtError(RuntimeError):
@@ -153,25 +161,25 @@ def run_dbt(
         tail = "\n".join(output.splitlines()[-15:]) if capture else ""
         raise DbtError(
             f"`dbt {' '.join(args)}` failed (exit {process.returncode}). "
-            f"{_failure_summary(settings)}" + (f"\n{tail}" if tail else "")
+            f"{failure_summary(settings.dbt_target_dir) or 'See the dbt output above.'}"
+            + (f"\n{tail}" if tail else "")
         )
     return run
 
 
-def _failure_summary(settings: Settings) -> str:
-    """Name the failing models and tests from dbt's run_results.json."""
-    results_file = settings.dbt_target_dir / "run_results.json"
+def failure_summary(target: Path) -> str:
+    """The failing models and tests of the dbt run whose artifacts are in `target` (from its
+    run_results.json), or "" when it names none."""
+    results_file = target / "run_results.json"
     if not results_file.exists():
-        return "See the dbt output above."
+        return ""
     results = json.loads(results_file.read_text())["results"]
     failed = [
         f"{r['unique_id']}: {(r.get('message') or r['status']).strip()[:300]}"
         for r in results
         if r["status"] in ("error", "fail")
     ]
-    if not failed:
-        return "See the dbt output above."
-    return "Failing nodes:\n  " + "\n  ".join(failed)
+    return "Failing nodes:\n  " + "\n  ".join(failed) if failed else ""
 
 
 def connect_read_only(settings: Settings) -> duckdb.DuckDBPyConnection:

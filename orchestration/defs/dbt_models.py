@@ -6,14 +6,13 @@ labels of published scores (tag monitoring), after each night's publication; and
 labels, built when a model retrains. A failing feature contract fails the dbt step, so scoring,
 publishing and the Redis export of that run never start.
 
-Each dbt invocation gets its environment (paths, declarations, the run's score date) through a
-file in its own target folder, read by `scoreline-dbt` (ml.warehouse.dbt_wrapper): nothing is
-set in this process's environment.
+dbt runs inside the Dagster process (ml.warehouse.dbt_in_process): the project is parsed once
+per process, and each invocation gets its environment (paths, declarations, the run's score
+date) for its duration only, and a target folder of its own for its artifacts.
 """
 
 import json
 import shutil
-import sys
 import uuid
 from collections.abc import Mapping
 from datetime import date, timedelta
@@ -21,27 +20,35 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
-from dagster_dbt.asset_utils import get_manifest_and_translator_from_dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DbtProject, dbt_assets
+from dagster_dbt.asset_utils import (
+    DAGSTER_DBT_EXCLUDE_METADATA_KEY,
+    DAGSTER_DBT_SELECT_METADATA_KEY,
+    DAGSTER_DBT_SELECTOR_METADATA_KEY,
+    get_manifest_and_translator_from_dbt_assets,
+    get_subset_selection_for_context,
+)
+from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 from pydantic import Field
 
 from ml.config import Settings
 from ml.ingest.raw_contract import RawContractError
 from ml.monitoring.performance import anything_matured
 from ml.training.specs import ModelSpec, check_against_manifest
+from ml.warehouse.dbt_in_process import DBT
 from ml.warehouse.dbt_runner import (
     MONITORING_SELECT,
     NIGHTLY_EXCLUDE,
     TRAINING_SELECT,
     check_build_inputs,
     dbt_environment,
+    failure_summary,
     last_loaded_date,
     nightly_selection,
     plan_build,
     run_dbt,
     run_settings_env,
 )
-from ml.warehouse.dbt_wrapper import write_invocation_env
 from orchestration.defs.partitions import ONE_RUN_PER_DATE, daily_partitions, partition_date
 from orchestration.lib.resources import WarehouseResource
 
@@ -50,7 +57,6 @@ REALIZED_LABELS = "realized_labels"
 # Invocation folders kept under <dbt target>/invocations (each holds a manifest copy and the
 # run results); older ones are removed when a new one starts.
 KEPT_INVOCATIONS = 30
-PARTIAL_PARSE = "partial_parse.msgpack"
 
 
 class WarehouseBuildConfig(dg.Config):
@@ -123,27 +129,59 @@ def prepared_dbt_project(settings: Settings) -> DbtProject:
     return project
 
 
-def dbt_resource(project: DbtProject) -> DbtCliResource:
-    # The venv's dbt behind scoreline-dbt, which applies the invocation's environment file;
-    # an absolute path, so the UI works without an activated environment.
-    wrapper = Path(sys.executable).with_name("scoreline-dbt")
-    return DbtCliResource(project_dir=project, dbt_executable=str(wrapper))
-
-
-def invocation_target(settings: Settings, values: dict[str, object] | None) -> Path:
-    """A fresh target folder for one dbt invocation, holding its environment file."""
+def invocation_target(settings: Settings) -> Path:
+    """A fresh target folder for one dbt invocation (its run_results.json and log); the
+    oldest are removed beyond KEPT_INVOCATIONS."""
     root = settings.dbt_target_dir / "invocations"
     root.mkdir(parents=True, exist_ok=True)
     for old in sorted(root.iterdir(), key=lambda p: p.stat().st_mtime)[:-KEPT_INVOCATIONS]:
         shutil.rmtree(old, ignore_errors=True)
-    target = root / uuid.uuid4().hex[:12]
-    write_invocation_env(target, {**dbt_environment(settings), **run_settings_env(values)})
-    # dbt's parse state from the project's target folder (prepared_dbt_project parses there):
-    # without it every invocation would parse the whole project again (~5 s a night).
-    parsed = settings.dbt_target_dir / PARTIAL_PARSE
-    if parsed.exists():
-        shutil.copy(parsed, target / PARTIAL_PARSE)
-    return target
+    return root / uuid.uuid4().hex[:12]
+
+
+def stream_dbt(
+    context: dg.AssetExecutionContext,
+    settings: Settings,
+    args: list[str],
+    values: dict[str, object] | None,
+):
+    """Run `dbt <args>` in process for the assets and checks this step selected, yielding their
+    Dagster events as each node finishes (dagster-dbt's own conversion of dbt's results).
+
+    Raises:
+        dg.Failure: a model or a blocking test failed; names the failing nodes.
+    """
+    manifest, translator, project = get_manifest_and_translator_from_dbt_assets(
+        [context.assets_def]
+    )
+    tags = context.op_execution_context.op.tags
+    selection, indirect = get_subset_selection_for_context(
+        context=context,
+        manifest=manifest,
+        select=tags.get(DAGSTER_DBT_SELECT_METADATA_KEY),
+        exclude=tags.get(DAGSTER_DBT_EXCLUDE_METADATA_KEY),
+        selector=tags.get(DAGSTER_DBT_SELECTOR_METADATA_KEY),
+        dagster_dbt_translator=translator,
+        current_dbt_indirect_selection_env=None,
+    )
+    env = {
+        **dbt_environment(settings),
+        **run_settings_env(values),
+        "DBT_INDIRECT_SELECTION": indirect,
+    }
+    target = invocation_target(settings)
+    invocation, events = DBT.invoke(settings, [*args, *selection], env, target)
+    for raw in events:
+        event = DbtCoreCliEventMessage(raw_event=raw, event_history_metadata={})
+        yield from event.to_default_asset_events(
+            manifest=manifest, dagster_dbt_translator=translator, context=context,
+            target_path=target, project=project,
+        )  # fmt: skip
+    if not invocation.success:
+        detail = failure_summary(target) or "\n".join(invocation.errors[-5:])
+        raise dg.Failure(
+            description=f"`dbt {' '.join(args)}` failed: {detail or invocation.exception}"
+        )
 
 
 def dbt_definitions(
@@ -172,7 +210,6 @@ def dbt_definitions(
     )
     def nightly_dbt_models(
         context: dg.AssetExecutionContext,
-        dbt: DbtCliResource,
         warehouse: WarehouseResource,
         config: WarehouseBuildConfig,
     ):
@@ -191,13 +228,10 @@ def dbt_definitions(
             f"raw contract holds for {checked.files_checked} files; run settings {plan.vars}"
         )
         args = ["build", *plan.build_flags, *(["--full-refresh"] if config.full_refresh else [])]
-        target = invocation_target(current, plan.vars)
-        yield from dbt.cli(args, context=context, target_path=target).stream()
+        yield from stream_dbt(context, current, args, plan.vars)
 
     @dbt_assets(**common, select=TRAINING_SELECT, name="training_dbt_models")
-    def training_dbt_models(
-        context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
-    ):
+    def training_dbt_models(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         """Training labels of every spec over every as-of date whose label window has closed.
         Refreshes when a model retrains."""
         current = warehouse.settings()
@@ -206,13 +240,10 @@ def dbt_definitions(
             raise dg.Failure(description="the warehouse is empty: run the nightly job first")
         # Labels ripen against what is loaded, not against raw folders that may run ahead.
         values = {"score_date": (loaded + timedelta(days=1)).isoformat()}
-        target = invocation_target(current, values)
-        yield from dbt.cli(["build"], context=context, target_path=target).stream()
+        yield from stream_dbt(context, current, ["build"], values)
 
     @dbt_assets(**nightly, select=MONITORING_SELECT, name="monitoring_dbt_models")
-    def monitoring_dbt_models(
-        context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
-    ):
+    def monitoring_dbt_models(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         """Realized labels of published champion scores whose label windows closed by the
         score date, labelled as training rows are. Refreshes nightly after publication; a night
         on which no published date has matured skips it."""
@@ -221,15 +252,13 @@ def dbt_definitions(
         if not anything_matured(current, specs, score_date):
             context.log.info(f"no published score date has matured by {score_date}")
             return
-        target = invocation_target(current, {"score_date": score_date.isoformat()})
-        yield from dbt.cli(["build"], context=context, target_path=target).stream()
+        yield from stream_dbt(context, current, ["build"], {"score_date": score_date.isoformat()})
 
     definitions = dg.Definitions(
         assets=[
             nightly_dbt_models, training_dbt_models, monitoring_dbt_models,
             *raw_source_specs(nightly_dbt_models),
         ],
-        resources={"dbt": dbt_resource(project)},
     )  # fmt: skip
     return definitions, nightly_dbt_models, training_dbt_models, monitoring_dbt_models
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -192,13 +193,12 @@ class ModelSpec(_Strict):
         """The feature table this spec trains and scores on (dbt names versions `<model>_v<n>`)."""
         return f"{self.feature_model}_v{self.feature_version}"
 
-    def risk_band(self, score: float) -> str:
-        """The highest band whose lower bound the score reaches."""
-        band = "low"
-        for name, lower in sorted(self.risk_bands.items(), key=lambda item: item[1]):
-            if score >= lower:
-                band = name
-        return band
+    def risk_band(self, scores: float | np.ndarray) -> str | np.ndarray:
+        """The highest band whose lower bound each score reaches ("low" below every bound);
+        a whole array at once (a Python loop cost a 1M-customer night 3 s)."""
+        ordered = sorted(self.risk_bands.items(), key=lambda item: item[1])
+        names = np.array(["low", *(name for name, _ in ordered)], dtype=object)
+        return names[np.searchsorted([lower for _, lower in ordered], scores, side="right")]
 
 
 def load_spec(path: Path, business: Business | None = None) -> ModelSpec:

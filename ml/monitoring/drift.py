@@ -312,7 +312,8 @@ def measure_drift(
     html, metrics_json = report_paths(reports_dir, spec.name, score_date)
     if report:
         html.parent.mkdir(parents=True, exist_ok=True)
-        _evidently_report(spec, calibration, reference, current, lag).save_html(str(html))
+        shown = report_features(on_features, spec.drift.report_features)
+        _evidently_report(spec, calibration, reference, current, lag, shown).save_html(str(html))
     result = DriftResult(
         model_name=spec.name,
         score_date=score_date,
@@ -333,15 +334,27 @@ def measure_drift(
     return result
 
 
+def report_features(on_features: list[FeatureDrift], others: int) -> list[str]:
+    """The features a night's HTML report draws: every one at its warning level or above, then
+    the `others` nearest theirs (value over warning level), in the spec's order."""
+    nearest = sorted(
+        (d for d in on_features if not d.drifted),
+        key=lambda d: -d.value / d.warning_level if d.warning_level > 0 else 0.0,
+    )[:others]
+    shown = {d.feature for d in on_features if d.drifted} | {d.feature for d in nearest}
+    return [d.feature for d in on_features if d.feature in shown]
+
+
 def _evidently_report(
     spec: ModelSpec,
     calibration: DriftCalibration,
     reference: pd.DataFrame,
     current: pd.DataFrame,
     lag: int,
+    features: list[str],
 ):
-    """Evidently's report of the same comparison, its thresholds the calibrated alarm levels."""
-    features = list(spec.features)
+    """Evidently's report of the same comparison on `features` and the score, its thresholds
+    the calibrated alarm levels (its drift share is over the features drawn)."""
     columns = [*features, SCORE]
     definition = DataDefinition(
         numerical_columns=[c for c in columns if c not in spec.categorical_features],

@@ -79,6 +79,12 @@ class DriftRule(_Strict):
         description="a statistic that rose this many nights in a row, by more than its clean "
         "trend explains, warns below its one-night level",
     )  # fmt: skip
+    report_features: int = Field(
+        8, ge=1,
+        description="Evidently's HTML report of a night shows every feature at its warning "
+        "level or above, plus this many others nearest theirs, and the score (each feature "
+        "drawn costs ~0.3 s a night; the judgement always covers all features)",
+    )  # fmt: skip
     prediction_drift_threshold: float | None = Field(
         None, gt=0, description="pins the score's alarm level (default: calibrated)"
     )

@@ -18,7 +18,7 @@ from evidently.metrics import ValueDrift
 
 from ml.monitoring.calibration import SCORE, DriftCalibration, Level, calibrate
 from ml.monitoring.distances import JENSEN_SHANNON, WASSERSTEIN, column_distance
-from ml.monitoring.drift import ALARM, OK, WARNING, measure_drift
+from ml.monitoring.drift import ALARM, OK, WARNING, FeatureDrift, measure_drift, report_features
 from ml.monitoring.retraining import retraining_reasons
 from ml.training.specs import ModelSpec
 
@@ -218,3 +218,21 @@ def test_a_backfilled_date_before_the_reference_is_judged_by_its_distance_in_day
     day = REFERENCE - timedelta(days=24)
     result = _measure(calibration, reference, _night(day), day, tmp_path=tmp_path)
     assert result.status != ALARM, result.reasons
+
+
+def test_the_report_draws_every_flagged_feature_and_the_others_nearest_their_warning_level():
+    def statistic(name: str, value: float, status: str = OK) -> FeatureDrift:
+        return FeatureDrift(name, WASSERSTEIN, value, 0.01, 0.1, 0.2, status)
+
+    judged = [
+        statistic("a", 0.01),
+        statistic("b", 0.3, ALARM),
+        statistic("c", 0.09),
+        statistic("d", 0.15, WARNING),
+        statistic("e", 0.05),
+        statistic("f", 0.0),
+    ]
+    # flagged b and d whatever the budget; then c (0.9 of its warning level), then e (0.5)
+    assert report_features(judged, 1) == ["b", "c", "d"]
+    assert report_features(judged, 2) == ["b", "c", "d", "e"]
+    assert report_features(judged, 10) == ["a", "b", "c", "d", "e", "f"]

@@ -130,8 +130,10 @@ class InProcessDbt:
 
         def run(manifest: Any) -> None:
             try:
+                # (dbt's own lines go to stdout as from its CLI: the operator's log file, or
+                # the terminal with --verbose; the full debug log to <target>/dbt.log)
                 result = dbtRunner(manifest=manifest, callbacks=[forward]).invoke(
-                    [*invocation.args, "--quiet", *self._paths(settings, target)]
+                    [*invocation.args, *self._paths(settings, target)]
                 )
                 invocation.success = result.success
                 invocation.exception = result.exception

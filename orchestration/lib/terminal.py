@@ -1,9 +1,9 @@
 """What an operator sees of a `scoreline` command: progress bars and one line per step.
 
-Dagster, dbt (a subprocess writing to the inherited descriptors) and the libraries they load
-print hundreds of lines a night. Unless `--verbose`, everything written to file descriptors 1
-and 2 goes to a log file under the data directory, whose path is printed; the terminal keeps
-only what this module writes through the descriptors it saved first.
+Dagster, dbt (in process, or a subprocess writing to the inherited descriptors) and the
+libraries they load print hundreds of lines a night. Unless `--verbose`, everything written to
+file descriptors 1 and 2 goes to a log file under the data directory, whose path is printed;
+the terminal keeps only what this module writes through the descriptors it saved first.
 """
 
 from __future__ import annotations
@@ -45,8 +45,8 @@ class Terminal:
 def terminal(logs_dir: Path, command: str, verbose: bool) -> Iterator[Terminal]:
     """Route the process's output to `<logs_dir>/<UTC time>-<command>.log` unless verbose.
 
-    The descriptors, not just sys.stdout, are redirected: dbt runs in a child process that
-    inherits them, and Dagster's handlers hold references to the original streams.
+    The descriptors, not just sys.stdout, are redirected: a dbt child process inherits them,
+    and Dagster's and dbt's handlers hold references to the original streams.
     """
     if verbose:
         yield Terminal(sys.stdout, sys.stderr, None)

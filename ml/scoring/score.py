@@ -68,8 +68,10 @@ def read_scoring_input(
     """
     try:
         with connect_read_only(settings) as con:
-            wanted = "*" if features is None else ", ".join(
-                ["customer_id", "as_of_date", *sorted(set(features))]
+            wanted = (
+                "*"
+                if features is None
+                else ", ".join(["customer_id", "as_of_date", *sorted(set(features))])
             )
             frame = con.sql(
                 f"""

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ml.config import Settings
-from ml.warehouse.dbt_runner import update_environment
+from ml.warehouse.dbt_runner import project_files_changed_at, update_environment
 
 # The events a caller needs: node results (what dagster-dbt converts) and errors (its message).
 RESULT_EVENTS = frozenset({"LogModelResult", "LogTestResult", "LogSeedResult", "LogSnapshotResult"})
@@ -47,12 +47,7 @@ def environment(values: Mapping[str, str | None]) -> Iterator[None]:
 def project_state(settings: Settings, env: Mapping[str, str | None]) -> tuple:
     """What a parsed manifest depends on: the project and business files' newest change and the
     environment dbt reads while parsing (paths, declarations)."""
-    sources = [
-        settings.project_dir / "dbt_project.yml",
-        *(settings.project_dir / "dbt_project").rglob("*"),
-        *(settings.business_dir / "models").rglob("*"),
-    ]
-    newest = max((p.stat().st_mtime_ns for p in sources if p.is_file()), default=0)
+    newest = project_files_changed_at(settings)
     return (str(settings.project_dir), str(settings.business_dir), newest, sorted(env.items()))
 
 

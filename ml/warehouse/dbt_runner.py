@@ -41,6 +41,17 @@ def update_environment(env: MutableMapping[str, str], values: Mapping[str, str |
             env[key] = value
 
 
+def project_files_changed_at(settings: Settings) -> float:
+    """The newest change (mtime) of a file dbt parses: the project's and the business's
+    models, macros and tests, and dbt_project.yml."""
+    sources = [
+        settings.project_dir / "dbt_project.yml",
+        *(settings.project_dir / "dbt_project").rglob("*"),
+        *(settings.business_dir / "models").rglob("*"),
+    ]
+    return max((p.stat().st_mtime for p in sources if p.is_file()), default=0.0)
+
+
 class DbtError(RuntimeError):
     """A dbt command failed; the message carries dbt's own summary of what broke."""
 

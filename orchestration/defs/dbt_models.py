@@ -46,6 +46,7 @@ from ml.warehouse.dbt_runner import (
     last_loaded_date,
     nightly_selection,
     plan_build,
+    project_files_changed_at,
     run_dbt,
     run_settings_env,
 )
@@ -105,13 +106,7 @@ def _manifest_is_stale(manifest: Path, settings: Settings) -> bool:
         return True
     if stamp.read_text() != str(settings.business_dir):
         return True
-    built = manifest.stat().st_mtime
-    sources = [
-        settings.project_dir / "dbt_project.yml",
-        *(settings.project_dir / "dbt_project").rglob("*"),
-        *(settings.business_dir / "models").rglob("*"),
-    ]
-    return any(p.is_file() and p.stat().st_mtime > built for p in sources)
+    return project_files_changed_at(settings) > manifest.stat().st_mtime
 
 
 def prepared_dbt_project(settings: Settings) -> DbtProject:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from bench.warehouse_bench import dbt_import_seconds, training_sample_pct
+from bench.warehouse_bench import dbt_import_seconds, training_sample_pct, yardstick_line
 from ml.config import Settings
 from ml.ingest.generate import generate
 from ml.scoring.publish import read_published
@@ -56,7 +56,11 @@ def set_up(settings: Settings, first_night: date, days: int) -> None:
     """Build the warehouse over the history and train every spec (timed, but not the night)."""
     started = time.perf_counter()
     build_warehouse(settings, score_date=first_night, full_refresh=True, capture=True)
-    print(f"set-up: full build of {days} days: {time.perf_counter() - started:.0f} s")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"set-up: full build of {days} days: {time.perf_counter() - started:.0f} s, "
+        f"peak RSS {peak:,.0f} MiB (dbt in this process)"
+    )
     for spec in load_specs().values():
         outcome = train_and_register(spec, settings, who="bench")
         print(
@@ -126,6 +130,7 @@ def main() -> None:
     print(
         f"machine yardstick (Python): a fresh process imported dbt in {dbt_import_seconds():.1f} s"
     )
+    print(yardstick_line(settings.raw_dir, first_night))
     if args.clean_nights:
         nights = date_range(night + timedelta(days=1), night + timedelta(days=args.clean_nights))
         ended = [time.perf_counter()]

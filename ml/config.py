@@ -42,6 +42,9 @@ class Settings:
     # True when `today` comes from SCORELINE_TODAY: a replayed calendar, whose daily partitions
     # end at that date instead of following the clock (orchestration.defs.partitions).
     calendar_replayed: bool = False
+    # DuckDB's memory limit for dbt's connection (a size such as '12GiB' or a share of RAM such
+    # as '50%'): past it, DuckDB spills to disk next to the warehouse instead of growing.
+    duckdb_memory_limit: str = "80%"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -80,6 +83,7 @@ class Settings:
                 else datetime.now(UTC).date()
             ),
             calendar_replayed=bool(env.get("SCORELINE_TODAY")),
+            duckdb_memory_limit=env.get("SCORELINE_DUCKDB_MEMORY_LIMIT") or "80%",
         )
 
     @property
@@ -134,4 +138,5 @@ class Settings:
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
             "SCORELINE_TRAINING_SAMPLE_PCT": str(self.training_sample_pct),
             "SCORELINE_PUBLISHED_DIR": str(self.published_dir),
+            "SCORELINE_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
         }

@@ -45,6 +45,8 @@ class Settings:
     # DuckDB's memory limit for dbt's connection (a size such as '12GiB' or a share of RAM such
     # as '50%'): past it, DuckDB spills to disk next to the warehouse instead of growing.
     duckdb_memory_limit: str = "80%"
+    # dbt's target: `dev` (DuckDB) or `spark` (the same project on a Spark session; docs/spark.md)
+    dbt_target: str = "dev"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -84,6 +86,7 @@ class Settings:
             ),
             calendar_replayed=bool(env.get("SCORELINE_TODAY")),
             duckdb_memory_limit=env.get("SCORELINE_DUCKDB_MEMORY_LIMIT") or "80%",
+            dbt_target=env.get("SCORELINE_DBT_TARGET") or "dev",
         )
 
     @property
@@ -122,6 +125,11 @@ class Settings:
         return self.project_dir / ".scoreline" / "businesses" / f"{self.business_dir.name}-{digest}"
 
     @property
+    def spark_dir(self) -> Path:
+        """The Spark target's tables and metastore (when SCORELINE_DBT_TARGET=spark)."""
+        return self.data_dir / "spark"
+
+    @property
     def dagster_home(self) -> Path:
         return self.data_dir / "dagster"
 
@@ -139,4 +147,6 @@ class Settings:
             "SCORELINE_TRAINING_SAMPLE_PCT": str(self.training_sample_pct),
             "SCORELINE_PUBLISHED_DIR": str(self.published_dir),
             "SCORELINE_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
+            "SCORELINE_DBT_TARGET": self.dbt_target,
+            "SCORELINE_SPARK_DIR": str(self.spark_dir),
         }

@@ -46,7 +46,8 @@
 {#- The aggregate of each window recipe as of `as_of` (a column or a date literal), 0 when the
     window holds nothing: counts and active days as bigint, sums as double. #}
 {% macro window_recipe_aggregates(as_of, activity, columns) %}
-    {%- set in_window = '(' ~ as_of ~ ' - ' ~ activity ~ '.activity_date) <= ' %}
+    {%- set in_window = days_between(activity ~ '.activity_date', as_of) ~ ' <= ' %}
+    {%- set items %}
     {%- for recipe in columns %}
         {%- set prefix = 'activity' if recipe.activity == 'any' else recipe.activity %}
         {%- set source = {
@@ -62,4 +63,7 @@
             as {{ 'bigint' if recipe.measure == 'count' else type_double() }}) as {{ recipe.column }},
         {%- endif %}
     {%- endfor %}
+    {%- endset %}
+    {#- items end in a comma, which DuckDB tolerates before `from` and Spark does not #}
+    {{- return('\n        ' ~ (items | trim | trim(','))) }}
 {%- endmacro %}

@@ -11,3 +11,17 @@
         interval '{{ step_days }} days'
     )
 {% endmacro %}
+
+{#- sequence() fails on a start after the stop, where DuckDB's series is empty: the stop is raised
+    to the start and the extra date filtered out. #}
+{% macro spark__as_of_date_series(start, stop, step_days) %}
+    select as_of_date
+    from (
+        select explode(sequence(
+            cast({{ start }} as date),
+            greatest(cast({{ start }} as date), cast({{ stop }} as date)),
+            interval {{ step_days }} day
+        )) as as_of_date
+    ) as series
+    where as_of_date <= cast({{ stop }} as date)
+{% endmacro %}

@@ -21,7 +21,7 @@
 
 with
 
-spine as not materialized (
+spine as {{ not_materialized() }} (
     select customer_id, as_of_date from {{ ref('int_customer_dates_feature_spine') }}
     {% if first_date %}where as_of_date >= {{ first_date }}{% endif %}
 ),
@@ -37,7 +37,7 @@ lifetime as (
 
 {%- if windowed %}
 
-activity as not materialized (
+activity as {{ not_materialized() }} (
     select * from {{ customer_days }}
     {% if first_date -%}
     {#- a night reads only the lookback window, so its cost stays flat as history grows #}

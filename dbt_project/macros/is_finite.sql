@@ -5,3 +5,6 @@
 {% endmacro %}
 
 {% macro default__is_finite(expression) %}isfinite({{ expression }}){% endmacro %}
+
+{#- Spark has no isfinite; isnan(null) is false there, so a null stays null through the comparison. #}
+{% macro spark__is_finite(expression) %}(not isnan({{ expression }}) and abs({{ expression }}) <> double('inf')){% endmacro %}

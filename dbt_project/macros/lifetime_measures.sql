@@ -54,6 +54,7 @@
     windows read). The previous-date piece carries the row's date when it opens a new active
     day: the candidates of the previous-active-date aggregate. #}
 {% macro lifetime_pieces_from_days(days) %}
+    {%- set items %}
     {%- for measure in lifetime_measures() %}
         {%- set count = days ~ '.' ~ ('activity' if measure.activity == 'any' else measure.activity) ~ '_count' %}
         {%- if measure.kind == 'sum' %}
@@ -69,6 +70,9 @@
         {{ days }}.{{ measure.column }} as lt_{{ measure.column }},
         {%- endif %}
     {%- endfor %}
+    {%- endset %}
+    {#- items end in a comma, which DuckDB tolerates before `from` and Spark does not #}
+    {{- return('\n        ' ~ (items | trim | trim(','))) }}
 {% endmacro %}
 
 {#- The aggregates that merge pieces into lifetime measures (grouped by customer and as-of date).
@@ -76,6 +80,7 @@
     which lifetime_combine needs: a late row of an already active day can be the delta's last
     date without being one of its new days. #}
 {% macro lifetime_merge(pieces, for_combine=false) %}
+    {%- set items %}
     {%- for measure in lifetime_measures() %}
         {%- set column = pieces ~ '.lt_' ~ measure.column %}
         {%- if measure.kind == 'sum' and measure.type == 'double' %}
@@ -95,6 +100,9 @@
         {{ value_at_latest(column, pieces ~ '.lt_' ~ measure.activity ~ '_last_at') }} as {{ measure.column }},
         {%- endif %}
     {%- endfor %}
+    {%- endset %}
+    {#- items end in a comma, which DuckDB tolerates before `from` and Spark does not #}
+    {{- return('\n        ' ~ (items | trim | trim(','))) }}
 {% endmacro %}
 
 {#- A stored lifetime row (`base`) and the aggregate of the activity it lacks (`delta`, from
@@ -103,6 +111,7 @@
     (is_new_active_day), so the previous active date is the second of the stored (last,
     previous) and the delta's two newest new days, merged. #}
 {% macro lifetime_combine(base, delta) %}
+    {%- set items %}
     {%- for measure in lifetime_measures() %}
         {%- set b, d = base ~ '.' ~ measure.column, delta ~ '.' ~ measure.column %}
         {%- set prefix = 'activity' if measure.activity == 'any' else measure.activity %}
@@ -128,4 +137,7 @@
         end as {{ measure.column }},
         {%- endif %}
     {%- endfor %}
+    {%- endset %}
+    {#- items end in a comma, which DuckDB tolerates before `from` and Spark does not #}
+    {{- return('\n        ' ~ (items | trim | trim(','))) }}
 {% endmacro %}

@@ -16,6 +16,10 @@
     {%- set bits -%}
         1 {%- for name in names %} | (case when earlier.{{ name }}_count > 0 then {{ activity_bit(name) }} else 0 end){% endfor %}
     {%- endset -%}
+    {{ return(adapter.dispatch('update_late_activity_bits', 'scoreline')(late_rows, bits)) }}
+{% endmacro %}
+
+{% macro default__update_late_activity_bits(late_rows, bits) %}
     {%- set sql -%}
     update {{ this }} as days
     set earlier_activity_bits = marked.bits
@@ -33,4 +37,14 @@
         and days.loaded_date = marked.loaded_date
     {%- endset -%}
     {{ return(sql) }}
+{% endmacro %}
+
+{#- Spark's Parquet tables take no UPDATE, and an overwrite cannot read the table it replaces: a
+    run that loads late rows stops with what to do, instead of counting an active day twice. #}
+{% macro spark__update_late_activity_bits(late_rows, bits) %}
+    {{ exceptions.raise_compiler_error(
+        "This run loaded activities dated before the day their file arrived (late rows). On "
+        ~ "Spark, Scoreline cannot yet mark their active days (it needs an UPDATE, which Spark's "
+        ~ "Parquet tables lack): build this warehouse on DuckDB, or move the late rows into the "
+        ~ "day folder of their activity date.") }}
 {% endmacro %}

@@ -30,3 +30,11 @@
     {%- set newest = found.columns[0].values()[0] -%}
     {{ return(newest or none) }}
 {% endmacro %}
+
+{#- The newest load day of the raw views (register_raw_source made them at the start of the run). #}
+{% macro spark__newest_raw_day() %}
+    {%- set found = run_query(
+        "select cast(max(day) as string) from (select max(day) as day from raw.customers "
+        ~ "union all select max(day) as day from raw.activities) as newest") -%}
+    {{ return(found.columns[0].values()[0] or none) }}
+{% endmacro %}

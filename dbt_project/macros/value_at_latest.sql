@@ -4,3 +4,5 @@
 {% endmacro %}
 
 {% macro default__value_at_latest(value, at) %}arg_max({{ value }}, {{ at }}){% endmacro %}
+
+{% macro spark__value_at_latest(value, at) %}max_by({{ value }}, {{ at }}){% endmacro %}

@@ -1,6 +1,6 @@
 {#- The aggregates of customer_activity_windows as of `as_of` (a column or a date literal). -#}
 {% macro window_aggregates(as_of, activity, windows) %}
-    {%- set days_before = '(' ~ as_of ~ ' - ' ~ activity ~ '.activity_date)' %}
+    {%- set days_before = days_between(activity ~ '.activity_date', as_of) %}
         {%- for column, measure, days in windows %}
         coalesce(sum({{ activity }}.{{ measure }}) filter (where {{ days_before }} <= {{ days }}), 0)
             as {{ column }},

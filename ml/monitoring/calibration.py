@@ -39,9 +39,10 @@ from ml.training.specs import ModelSpec
 
 SCORE = "score"
 # The drift panel: a date's customers in this order, the first `drift.sample_rows` of them. The
-# reference, the calibration history and every night are sampled by it (DuckDB's hash), so a
-# night compares mostly the same customers as calibration did.
-PANEL_ORDER = "hash(cast(customer_id as varchar)), customer_id"
+# reference, the calibration history and every night are sampled by it, so a night compares
+# mostly the same customers as calibration did. md5, not DuckDB's hash: the warehouse's
+# calibration spine draws the same panel on Spark (docs/spark.md); it costs 0.13 s per 1M rows.
+PANEL_ORDER = "md5(cast(customer_id as varchar)), customer_id"
 SHARE = "share"  # the method of a segment-mix statistic: a category's share, in percentage points
 WARNING_SPREADS = 3.0
 ALARM_SPREADS = 6.0

@@ -198,15 +198,41 @@ def connect_read_only(settings: Settings) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(settings.warehouse_path), read_only=True)
 
 
-def last_loaded_date(settings: Settings) -> date | None:
-    """The newest raw day fully loaded (the dbt loaders' shared watermark), or None."""
+def spark_table_folder(settings: Settings, table: str) -> Path:
+    """Where the Spark target keeps a table's Parquet files (the profile's warehouse dir and the
+    `scoreline` schema)."""
+    return settings.spark_dir / "warehouse" / "scoreline.db" / table
+
+
+def _reconciliation(settings: Settings) -> tuple[duckdb.DuckDBPyConnection, str] | None:
+    """A connection and the relation of raw_row_reconciliation (the loaders' watermark and row
+    counts), or None before the first build: the DuckDB warehouse's table, or on the Spark target
+    its Parquet files, partitioned by loaded_date, read by an in-memory DuckDB."""
+    if settings.dbt_target == "spark":
+        folder = spark_table_folder(settings, "raw_row_reconciliation")
+        if not any(folder.glob("*/*.parquet")):
+            return None
+        relation = f"read_parquet('{folder}/*/*.parquet', hive_partitioning = true)"
+        return duckdb.connect(), relation
     if not settings.warehouse_path.exists():
         return None
-    try:
-        with connect_read_only(settings) as con:
-            row = con.execute("select max(loaded_date) from raw_row_reconciliation").fetchone()
-    except duckdb.CatalogException:
+    con = connect_read_only(settings)
+    if not con.execute(
+        "select count(*) from duckdb_tables() where table_name = 'raw_row_reconciliation'"
+    ).fetchone()[0]:
+        con.close()
         return None
+    return con, "raw_row_reconciliation"
+
+
+def last_loaded_date(settings: Settings) -> date | None:
+    """The newest raw day fully loaded (the dbt loaders' shared watermark), or None."""
+    found = _reconciliation(settings)
+    if found is None:
+        return None
+    con, relation = found
+    with con:
+        row = con.execute(f"select max(loaded_date) from {relation}").fetchone()
     return row[0] if row else None
 
 
@@ -338,12 +364,16 @@ class Build:
 def loaded_rows(settings: Settings, since: date | None, until: date) -> dict[str, dict[str, int]]:
     """Rows per table of the load days in [since, until) (all before `until` when since is None),
     from raw_row_reconciliation."""
-    with connect_read_only(settings) as con:
+    found = _reconciliation(settings)
+    if found is None:
+        return {}
+    con, relation = found
+    with con:
         rows = con.execute(
-            """
+            f"""
             select table_name, sum(raw_rows), sum(clean_rows), sum(rejected_rows),
                    count(distinct loaded_date)
-            from raw_row_reconciliation
+            from {relation}
             where loaded_date < $until and ($since is null or loaded_date >= $since)
             group by 1
             """,

@@ -106,7 +106,7 @@ class _Expander:
         unknown = set(self.families) - FAMILY_KEYS
         if unknown:
             self.fail(f"unknown family keys {sorted(unknown)}; known: {sorted(FAMILY_KEYS)}")
-        self.add(Column("customer_id", "varchar", "Customer key. Never null.", not_null=True))
+        self.add(Column("customer_id", "string", "Customer key. Never null.", not_null=True))
         for name in self.families.get("attributes", []):
             self.attribute(name)
         if self.families.get("tenure"):
@@ -158,7 +158,7 @@ class _Expander:
             checks += [f"{name} <= {declared.max:g}"] if declared.max is not None else []
         self.add(
             Column(
-                name, "varchar" if declared.type == "categorical" else "double", text,
+                name, "string" if declared.type == "categorical" else "double", text,
                 self.meta(family="attribute", attribute=name, updated_by=updater,
                           window="as of" if updater else "static",
                           unit=declared.unit or ("category" if declared.type == "categorical"

@@ -7,10 +7,9 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='loaded_date',
         on_schema_change='fail',
         post_hook="{{ mark_late_activity_days() }}",
+        **incremental_by_date('loaded_date')
     )
 }}
 

@@ -5,8 +5,7 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='loaded_date',
+        **incremental_by_date('loaded_date')
     )
 }}
 

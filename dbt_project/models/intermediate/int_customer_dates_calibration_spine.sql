@@ -7,8 +7,7 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='as_of_date',
+        **incremental_by_date('as_of_date')
     )
 }}
 
@@ -31,20 +30,20 @@ as_of_dates as (
     where
         as_of_date
         >= {{ dbt.dateadd('day', -window.daily_days, score_date()) }}
-        or datediff('day', as_of_date, {{ score_date() }}) % 7 = 0
+        or {{ dbt.datediff('as_of_date', score_date(), 'day') }} % 7 = 0
     {%- else %}
     select cast(null as date) as as_of_date where false
     {%- endif %}
 ),
 
-{#- The drift panel (ml.monitoring.calibration.PANEL_ORDER): the customers first by the hash of
-    their published id, about 15% more of them than a date's panel keeps, counted against the
-    base on the score date, so each date's panel is the reference's panel where it overlaps. #}
+{#- The drift panel (ml.monitoring.calibration.PANEL_ORDER): the customers first by the md5 of
+    their published id (the same order on DuckDB, on Spark and in Python), about 15% more of them
+    than a date's panel keeps, counted against the base on the score date, so each date's panel is the reference's panel where it overlaps. #}
 ranked_customers as (
     select
         customers.*,
         row_number() over (
-            order by hash({{ published_customer_id('customers.customer_id') }}),
+            order by md5({{ published_customer_id('customers.customer_id') }}),
                 {{ published_customer_id('customers.customer_id') }}
         ) as panel_rank
     from customers

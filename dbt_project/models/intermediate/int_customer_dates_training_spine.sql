@@ -4,8 +4,7 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='as_of_date',
+        **incremental_by_date('as_of_date')
     )
 }}
 
@@ -34,7 +33,7 @@ active_customer_dates as (
     where {{ is_active_at('customers', 'as_of_dates.as_of_date') }}
         {#- a stable hash sample keeps the training set a workable size at millions of customers #}
         {%- set sample_key = published_customer_id("customers.customer_id")
-            ~ " || cast(as_of_dates.as_of_date as varchar)" %}
+            ~ " || cast(as_of_dates.as_of_date as " ~ dbt.type_string() ~ ")" %}
         and {{ stable_bucket(sample_key, 100) }}
             < {{ env_var('SCORELINE_TRAINING_SAMPLE_PCT', '100') }}
         {% if first_date %}and as_of_dates.as_of_date >= {{ first_date }}{% endif %}

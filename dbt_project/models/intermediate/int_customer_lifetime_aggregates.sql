@@ -15,10 +15,9 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='as_of_date',
         on_schema_change='fail',
         tags=['feature_logic'],
+        **incremental_by_date('as_of_date')
     )
 }}
 
@@ -42,34 +41,34 @@
 
 with
 
-spine as not materialized (
+spine as {{ not_materialized() }} (
     select customer_id, as_of_date from {{ ref('int_customer_dates_feature_spine') }}
     {% if first_date %}where as_of_date >= {{ first_date }}{% endif %}
 ),
 
-customer_days as not materialized (
+customer_days as {{ not_materialized() }} (
     select * from {{ ref('int_activities_aggregated_to_customer_days') }}
 ),
 
 {% if base %}
-base as not materialized (
+base as {{ not_materialized() }} (
     select * from {{ this }}
     where as_of_date = {{ base.as_of_date }}
 ),
 
-based_spine as not materialized (
+based_spine as {{ not_materialized() }} (
     select spine.* from spine
     semi join base
         on spine.customer_id = base.customer_id
 ),
 
-fresh_spine as not materialized (
+fresh_spine as {{ not_materialized() }} (
     select spine.* from spine
     anti join base
         on spine.customer_id = base.customer_id
 ),
 {%- else %}
-fresh_spine as not materialized (
+fresh_spine as {{ not_materialized() }} (
     select * from spine
 ),
 {%- endif %}
@@ -86,7 +85,7 @@ fresh_spine as not materialized (
         ~ "on customers.customer_id = fresh.customer_id").columns[0].values()[0] %}
 {%- endif %}
 
-fresh_days as not materialized (
+fresh_days as {{ not_materialized() }} (
     select * from customer_days
     {%- if base %}
     where activity_date >= {{ "cast('" ~ fresh_since ~ "' as date)" if fresh_since else score }}

@@ -14,7 +14,7 @@ first_raw_day as (
     select min(loaded_date) as first_day from {{ ref('stg_raw__customers') }}
 ),
 
-spine as not materialized (
+spine as {{ not_materialized() }} (
     select * from {{ ref('int_customer_dates_training_spine') }}
 ),
 

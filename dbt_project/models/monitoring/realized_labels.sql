@@ -14,7 +14,7 @@ with
 
 {% for name, label in labels.items() %}
 {#- Published ids are text; the label macro joins warehouse tables, which keep the raw id type. #}
-{{ name }}_scored as not materialized (
+{{ name }}_scored as {{ not_materialized() }} (
     select distinct customers.customer_id, published.score_date as as_of_date
     from {{ published }} as published
     inner join {{ ref('int_customers') }} as customers

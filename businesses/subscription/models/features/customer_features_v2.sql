@@ -79,10 +79,11 @@ features as (
         cast(coalesce(activity_windows.active_days_last_30d, 0) as integer) as active_days_last_30d,
         cast({{ dbt.datediff('activity_windows.last_activity_date', 'spine.as_of_date', 'day') }}
             as integer) as days_since_last_event,
-        {#- last week's events against the 30-day weekly average: < 1 means slowing down #}
+        {#- last week's events against the 30-day weekly average: < 1 means slowing down (in
+            doubles: Spark's decimal division rounds 7.0 / 30.0 to six places) #}
         cast(
             activity_windows.events_last_7d
-            / nullif(activity_windows.events_last_30d * 7.0 / 30.0, 0)
+            / nullif(cast(activity_windows.events_last_30d as double) * 7 / 30, 0)
             as double
         ) as engagement_trend_7d_vs_30d,
         -- dates

@@ -6,9 +6,8 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='as_of_date',
         tags=['feature_logic'],
+        **incremental_by_date('as_of_date')
     )
 }}
 
@@ -19,12 +18,12 @@
     each branch's filters reach the scan instead of a copy of all activity being made first. #}
 with
 
-spine as not materialized (
+spine as {{ not_materialized() }} (
     select * from {{ ref('int_customer_dates_feature_spine') }}
     {% if first_date %}where as_of_date >= {{ first_date }}{% endif %}
 ),
 
-activity as not materialized (
+activity as {{ not_materialized() }} (
     select * from {{ ref('int_events_aggregated_to_customer_days') }}
     {% if first_date -%}
     {#- a night reads only the lookback window, so its cost stays flat as history grows #}

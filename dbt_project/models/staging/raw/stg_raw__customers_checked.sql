@@ -10,9 +10,8 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='loaded_date',
         on_schema_change='fail',
+        **incremental_by_date('loaded_date')
     )
 }}
 

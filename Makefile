@@ -41,8 +41,14 @@ browser:
 test: $(STAMP) browser
 	$(BIN)/pytest -m "not slow"
 
-## test-slow: the end-to-end tests that each rebuild a warehouse several times (CI runs them too)
-test-slow: $(STAMP) browser
+## java: Debian's OpenJDK 17 for the Spark target and its parity test (installed once, if missing)
+java:
+	@command -v java >/dev/null || (DEBIAN_FRONTEND=noninteractive apt-get install -y -q openjdk-17-jre-headless \
+		|| (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q openjdk-17-jre-headless))
+
+## test-slow: the end-to-end tests that each rebuild a warehouse several times, and the Spark
+##            parity test (CI runs them too)
+test-slow: $(STAMP) browser java
 	$(BIN)/pytest -m slow
 
 ## lint: ruff (Python: checks and formatting) and sqlfluff (the dbt models, as dbt renders them)

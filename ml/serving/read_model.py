@@ -30,6 +30,7 @@ import pyarrow.parquet as pq
 from ml.config import Settings
 from ml.ingest.business import load_business
 from ml.scoring.publish import published_files, published_glob
+from ml.warehouse.dbt_runner import connect_read_only
 
 READ_MODEL = "read_model"
 SQL_DATABASE = "scoreline.duckdb"
@@ -80,7 +81,7 @@ def refresh_read_model(settings: Settings) -> dict[str, int]:
     folder = settings.published_dir / READ_MODEL
     folder.mkdir(parents=True, exist_ok=True)
     rows = {}
-    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+    with connect_read_only(settings) as con:
         present = {name for (name,) in con.execute("select table_name from duckdb_tables()"
                                                    " union select view_name from duckdb_views()"
                                                    ).fetchall()}  # fmt: skip

@@ -67,6 +67,14 @@ def instance_for(settings: Settings) -> dg.DagsterInstance:
     return dg.DagsterInstance.get()
 
 
+def _root_cause(error) -> str:
+    """The message of the exception that started a step's failure: Dagster wraps an op's own
+    exception in "Error occurred while executing op ...", which says nothing to an operator."""
+    while error.cause is not None:
+        error = error.cause
+    return error.message
+
+
 def run_job(
     defs: dg.Definitions,
     job_name: str,
@@ -98,7 +106,7 @@ def run_job(
         )
     if not result.success:
         failures = [
-            f"{event.step_key}: {event.event_specific_data.error.message.strip()[:600]}"
+            f"{event.step_key}: {_root_cause(event.event_specific_data.error).strip()[:600]}"
             for event in result.all_events
             if event.is_step_failure and event.event_specific_data.error
         ]

@@ -70,9 +70,10 @@ def _normalized(frame: pd.DataFrame) -> pd.DataFrame:
         values = frame[column]
         if isinstance(values.dtype, pd.DatetimeTZDtype):
             frame[column] = values.dt.tz_convert("UTC").dt.tz_localize(None)
-        elif values.dtype == object and values.dropna().map(type).astype(str).str.contains(
-            "date"
-        ).any():
+        elif (
+            values.dtype == object
+            and values.dropna().map(type).astype(str).str.contains("date").any()
+        ):
             frame[column] = pd.to_datetime(values)
         elif pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
             frame[column] = values.astype("float64")

@@ -10,7 +10,13 @@ from typer.testing import CliRunner
 
 from ml.config import PROJECT_DIR, Settings
 from ml.ingest.generate import DriftScenario
-from ml.warehouse.dbt_runner import dbt_vars, plan_build, run_settings_env
+from ml.warehouse.dbt_runner import (
+    WarehouseTargetError,
+    connect_read_only,
+    dbt_vars,
+    plan_build,
+    run_settings_env,
+)
 from orchestration.cli import app
 
 
@@ -48,6 +54,22 @@ def test_environment_overrides_each_path(tmp_path):
     assert settings.raw_dir == Path("/srv/raw")
     assert settings.redis_url == "redis://127.0.0.1:6379/2"
     assert settings.dbt_env()["SCORELINE_WAREHOUSE"] == str(tmp_path / "warehouse.duckdb")
+
+
+def test_the_spark_target_reaches_dbt_and_duckdb_readers_refuse_it_by_name(tmp_path):
+    settings = Settings.from_env(
+        {
+            "SCORELINE_DATA_DIR": str(tmp_path),
+            "SCORELINE_DBT_TARGET": "spark",
+            "SCORELINE_DUCKDB_MEMORY_LIMIT": "12GiB",
+        }
+    )
+    env = settings.dbt_env()
+    assert env["SCORELINE_DBT_TARGET"] == "spark"
+    assert env["SCORELINE_SPARK_DIR"] == str(tmp_path / "spark")
+    assert env["SCORELINE_DUCKDB_MEMORY_LIMIT"] == "12GiB"
+    with pytest.raises(WarehouseTargetError, match="SCORELINE_DBT_TARGET.*docs/spark.md"):
+        connect_read_only(settings)
 
 
 @pytest.mark.parametrize(

@@ -64,6 +64,5 @@
         {%- endif %}
     {%- endfor %}
     {%- endset %}
-    {#- items end in a comma, which DuckDB tolerates before `from` and Spark does not #}
-    {{- return('\n        ' ~ (items | trim | trim(','))) }}
+    {{- return(select_items(items)) }}
 {%- endmacro %}

@@ -71,8 +71,7 @@
         {%- endif %}
     {%- endfor %}
     {%- endset %}
-    {#- items end in a comma, which DuckDB tolerates before `from` and Spark does not #}
-    {{- return('\n        ' ~ (items | trim | trim(','))) }}
+    {{- return(select_items(items)) }}
 {% endmacro %}
 
 {#- The aggregates that merge pieces into lifetime measures (grouped by customer and as-of date).
@@ -101,8 +100,7 @@
         {%- endif %}
     {%- endfor %}
     {%- endset %}
-    {#- items end in a comma, which DuckDB tolerates before `from` and Spark does not #}
-    {{- return('\n        ' ~ (items | trim | trim(','))) }}
+    {{- return(select_items(items)) }}
 {% endmacro %}
 
 {#- A stored lifetime row (`base`) and the aggregate of the activity it lacks (`delta`, from
@@ -138,6 +136,5 @@
         {%- endif %}
     {%- endfor %}
     {%- endset %}
-    {#- items end in a comma, which DuckDB tolerates before `from` and Spark does not #}
-    {{- return('\n        ' ~ (items | trim | trim(','))) }}
+    {{- return(select_items(items)) }}
 {% endmacro %}

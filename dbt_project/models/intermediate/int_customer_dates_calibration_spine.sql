@@ -30,7 +30,7 @@ as_of_dates as (
     where
         as_of_date
         >= {{ dbt.dateadd('day', -window.daily_days, score_date()) }}
-        or {{ dbt.datediff('as_of_date', score_date(), 'day') }} % 7 = 0
+        or {{ days_between('as_of_date', score_date()) }} % 7 = 0
     {%- else %}
     select cast(null as date) as as_of_date where false
     {%- endif %}

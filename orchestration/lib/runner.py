@@ -193,6 +193,10 @@ def step_summaries(instance: dg.DagsterInstance, result: dg.ExecuteInProcessResu
         elif kind == "ASSET_MATERIALIZATION":
             materialized[step] = materialized.get(step, 0) + 1
             metadata = event.event_specific_data.materialization.metadata
+            if "unique_id" in metadata:
+                # a dbt node: its own `status` (success, no-op) is not a drift verdict; a dbt
+                # step's line counts its tables instead
+                continue
             for key, form in SUMMARY_FACTS:
                 if key in metadata and len(facts.setdefault(step, [])) < 3:
                     facts[step].append(form.format(metadata[key].value))

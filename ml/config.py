@@ -17,6 +17,20 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_BUSINESS = "businesses/subscription"
 
 
+def _percent(text: str) -> float:
+    """SCORELINE_TRAINING_SAMPLE_PCT: a percent in (0, 100], to 1/100 of a percent."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value <= 100:
+        raise ValueError(
+            f"SCORELINE_TRAINING_SAMPLE_PCT={text!r}: expected a percent above 0 and at most 100 "
+            "(decimals allowed, e.g. 0.25)"
+        )
+    return round(value, 2)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Where Scoreline reads and writes. Every path sits under `data_dir` unless overridden."""
@@ -32,7 +46,8 @@ class Settings:
     mlflow_artifacts_dir: Path
     published_dir: Path
     redis_url: str | None
-    training_sample_pct: int
+    # percent of (customer, as-of date) pairs in training sets; decimals allowed (0.25 at 10M)
+    training_sample_pct: float
     first_score_date: date
     # Hour (UTC) of the nightly schedule: after the day folder of the day before has landed.
     nightly_hour_utc: int = 2
@@ -74,7 +89,7 @@ class Settings:
             ),
             published_dir=path("SCORELINE_PUBLISHED_DIR", data_dir / "published"),
             redis_url=env.get("REDIS_URL") or None,
-            training_sample_pct=int(env.get("SCORELINE_TRAINING_SAMPLE_PCT", "100")),
+            training_sample_pct=_percent(env.get("SCORELINE_TRAINING_SAMPLE_PCT", "100")),
             first_score_date=date.fromisoformat(
                 env.get("SCORELINE_FIRST_SCORE_DATE", "2026-01-01")
             ),

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import duckdb
 
 from ml.scoring.score import read_scoring_input
 from ml.training.specs import load_specs
-from ml.warehouse.dbt_runner import run_dbt
+from ml.warehouse.dbt_runner import build_warehouse, run_dbt
 from tests.conftest import SCORE_DATE, query
 
 
@@ -94,3 +95,20 @@ def test_dbt_docs_generate_builds_a_feature_catalog_with_windows_and_owners(buil
         meta = column["config"]["meta"] or column["meta"]
         assert {"window", "owner", "introduced_in"} <= set(meta), name
         assert column["description"], name
+
+
+def test_a_fractional_training_sample_keeps_that_share_of_the_spine_stably(
+    built_settings, fresh_settings
+):
+    """0.5% of the (customer, as-of date) pairs (percents to 1/100: whole ones kept 1%), each
+    kept pair is one the full spine holds (a sample, not other rows)."""
+    sampled = replace(fresh_settings, training_sample_pct=0.5)
+    build_warehouse(
+        sampled, score_date=SCORE_DATE, full_refresh=True, capture=True,
+        select="+int_customer_dates_training_spine",
+    )  # fmt: skip
+    spine = "select customer_id, as_of_date from int_customer_dates_training_spine"
+    full = query(built_settings, spine)
+    kept = query(sampled, spine)
+    assert 0.0025 < len(kept) / len(full) < 0.0075, (len(kept), len(full))
+    assert len(kept.merge(full)) == len(kept)

@@ -56,6 +56,18 @@ def test_environment_overrides_each_path(tmp_path):
     assert settings.dbt_env()["SCORELINE_WAREHOUSE"] == str(tmp_path / "warehouse.duckdb")
 
 
+@pytest.mark.parametrize("text,expected", [("100", 100.0), ("2.46", 2.46), ("0.25", 0.25)])
+def test_the_training_sample_is_a_percent_with_decimals(text, expected):
+    settings = Settings.from_env({"SCORELINE_TRAINING_SAMPLE_PCT": text})
+    assert settings.training_sample_pct == expected
+
+
+@pytest.mark.parametrize("text", ["0", "-1", "101", "all", "nan"])
+def test_a_training_sample_outside_0_to_100_percent_is_refused_by_name(text):
+    with pytest.raises(ValueError, match="SCORELINE_TRAINING_SAMPLE_PCT.*at most 100"):
+        Settings.from_env({"SCORELINE_TRAINING_SAMPLE_PCT": text})
+
+
 def test_the_spark_target_reaches_dbt_and_duckdb_readers_refuse_it_by_name(tmp_path):
     settings = Settings.from_env(
         {

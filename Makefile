@@ -31,10 +31,13 @@ HOST ?= 127.0.0.1
 app: $(STAMP)
 	$(BIN)/scoreline app --host $(HOST)
 
+# A Debian package, from the package lists the machine has, else after refreshing them.
+APT_INSTALL = (DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(1) \
+	|| (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(1)))
+
 ## browser: Debian's chromium for the browser test (installed once, if missing)
 browser:
-	@test -x /usr/bin/chromium || (DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium \
-		|| (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium))
+	@test -x /usr/bin/chromium || $(call APT_INSTALL,chromium)
 
 ## test: every test family (unit, dbt, model, export, pipeline, app + browser) on real services,
 ##       except the slow end-to-end tests (make test-slow)
@@ -43,8 +46,7 @@ test: $(STAMP) browser
 
 ## java: Debian's OpenJDK 17 for the Spark target and its parity test (installed once, if missing)
 java:
-	@command -v java >/dev/null || (DEBIAN_FRONTEND=noninteractive apt-get install -y -q openjdk-17-jre-headless \
-		|| (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q openjdk-17-jre-headless))
+	@command -v java >/dev/null || $(call APT_INSTALL,openjdk-17-jre-headless)
 
 ## test-slow: the end-to-end tests that each rebuild a warehouse several times, and the Spark
 ##            parity test (CI runs them too)

@@ -140,6 +140,12 @@ class Settings:
         return self.project_dir / ".scoreline" / "businesses" / f"{self.business_dir.name}-{digest}"
 
     @property
+    def on_spark(self) -> bool:
+        """True when dbt builds the warehouse on Spark: it is then Parquet under `spark_dir`, not
+        the DuckDB file."""
+        return self.dbt_target == "spark"
+
+    @property
     def spark_dir(self) -> Path:
         """The Spark target's tables and metastore (when SCORELINE_DBT_TARGET=spark)."""
         return self.data_dir / "spark"

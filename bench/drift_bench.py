@@ -100,7 +100,7 @@ class Champions:
             run = runs.setdefault(name, Run())
             result = measure_drift(
                 spec, reference, calibration, current, day, champion.version,
-                settings.reports_dir, previous=run.previous, report=False,
+                settings.reports_dir, previous=run.previous,
             )  # fmt: skip
             run.results.append(result)
             rows = result.feature_rows().assign(score_date=day)

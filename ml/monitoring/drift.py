@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -260,7 +261,7 @@ def measure_drift(
     model_version: int,
     reports_dir: Path,
     previous: pd.DataFrame | None = None,
-    report: bool = True,
+    report: Callable[..., object] | None = None,
 ) -> DriftResult:
     """Compare a score date's features and scores with the champion's reference.
 
@@ -273,7 +274,9 @@ def measure_drift(
         model_version: The champion version whose reference and scores are compared.
         reports_dir: Root folder for reports (`drift/<model>/<date>.html|.json`).
         previous: Earlier nights' `feature_drift` rows of this model version, for the trend test.
-        report: Write Evidently's HTML report (the detection bench skips it).
+        report: How Evidently's HTML report is drawn: a callable taking `draw_report`'s
+            arguments: `draw_report` draws it here and now; the nightly asset hands them to a
+            helper process (report_worker.py). None (the default): no report, no JSON.
 
     Returns:
         Every statistic judged, the night's status, and its reasons and warnings in words.
@@ -310,10 +313,10 @@ def measure_drift(
     status = ALARM if reasons else WARNING if found_warnings else OK
 
     html, metrics_json = report_paths(reports_dir, spec.name, score_date)
-    if report:
+    if report is not None:
         html.parent.mkdir(parents=True, exist_ok=True)
         shown = report_features(on_features, spec.drift.report_features)
-        _evidently_report(spec, calibration, reference, current, lag, shown).save_html(str(html))
+        report(spec, calibration, reference, current, lag, shown, html)
     result = DriftResult(
         model_name=spec.name,
         score_date=score_date,
@@ -327,9 +330,9 @@ def measure_drift(
         reasons=reasons,
         warnings=found_warnings,
         features=judged,
-        report_html=str(html) if report else "",
+        report_html=str(html) if report is not None else "",
     )
-    if report:
+    if report is not None:
         metrics_json.write_text(json.dumps(asdict(result), default=str, indent=1))
     return result
 
@@ -345,6 +348,24 @@ def report_features(on_features: list[FeatureDrift], others: int) -> list[str]:
     return [d.feature for d in on_features if d.feature in shown]
 
 
+def draw_report(
+    spec: ModelSpec,
+    calibration: DriftCalibration,
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    lag: int,
+    features: list[str],
+    html: Path,
+) -> Path:
+    """Evidently's report of the same comparison on `features` and the score, its thresholds
+    the calibrated alarm levels (its drift share is over the features drawn), saved to `html`
+    whole: a reader sees the previous file or this one, never a part."""
+    partial = html.with_name(f".{html.name}.partial")
+    _evidently_report(spec, calibration, reference, current, lag, features).save_html(str(partial))
+    partial.replace(html)
+    return html
+
+
 def _evidently_report(
     spec: ModelSpec,
     calibration: DriftCalibration,
@@ -353,8 +374,6 @@ def _evidently_report(
     lag: int,
     features: list[str],
 ):
-    """Evidently's report of the same comparison on `features` and the score, its thresholds
-    the calibrated alarm levels (its drift share is over the features drawn)."""
     columns = [*features, SCORE]
     definition = DataDefinition(
         numerical_columns=[c for c in columns if c not in spec.categorical_features],

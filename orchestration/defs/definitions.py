@@ -20,7 +20,12 @@ from orchestration.defs.model_assets import (
     realized_performance_asset,
 )
 from orchestration.defs.partitions import daily_partitions
-from orchestration.lib.resources import MlflowResource, RedisResource, WarehouseResource
+from orchestration.lib.resources import (
+    DriftReportsResource,
+    MlflowResource,
+    RedisResource,
+    WarehouseResource,
+)
 
 
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
@@ -55,6 +60,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
                 tracking_uri=_by_name(settings.mlflow_tracking_uri, "MLFLOW_TRACKING_URI")
             ),
             "redis": RedisResource(url=_by_name(settings.redis_url, "REDIS_URL")),
+            "drift_reports": DriftReportsResource(),
         },
         executor=dg.in_process_executor,
     )

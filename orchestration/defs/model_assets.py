@@ -44,7 +44,12 @@ from orchestration.defs.dbt_models import (
     asset_key_for_relation,
 )
 from orchestration.defs.partitions import ONE_RUN_PER_DATE, partition_date
-from orchestration.lib.resources import MlflowResource, RedisResource, WarehouseResource
+from orchestration.lib.resources import (
+    DriftReportsResource,
+    MlflowResource,
+    RedisResource,
+    WarehouseResource,
+)
 
 SCORED = "scored_predictions"
 # A spec's assets that run every night after the dbt models (`scoreline score` runs these).
@@ -193,7 +198,10 @@ def model_assets(
         "reference: an HTML report per date and a row in drift_history. Refreshes nightly.",
     )
     def drift_report(
-        context: dg.AssetExecutionContext, warehouse: WarehouseResource, mlflow: MlflowResource
+        context: dg.AssetExecutionContext,
+        warehouse: WarehouseResource,
+        mlflow: MlflowResource,
+        drift_reports: DriftReportsResource,
     ) -> dg.MaterializeResult:
         settings = mlflow.apply(warehouse.settings())
         score_date = partition_date(context)
@@ -208,6 +216,7 @@ def model_assets(
             previous=earlier_statistics(
                 settings, name, version, score_date, spec.drift.trend_nights - 1
             ),
+            report=drift_reports.draw,
         )  # fmt: skip
         publish_table(settings, "drift_history", result.history_row(), name, score_date)
         publish_table(settings, "feature_drift", result.feature_rows(), name, score_date)

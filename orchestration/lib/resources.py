@@ -1,4 +1,4 @@
-"""Dagster resources for the warehouse (DuckDB + paths), MLflow and Redis, from the environment.
+"""Dagster resources for the warehouse (DuckDB + paths), MLflow, Redis and drift reports.
 
 Each resource field is optional: unset means ml.config's environment-derived default, so the
 demo runs with no configuration and an operator overrides one thing at a time.
@@ -16,6 +16,7 @@ import redis
 from pydantic import Field, PrivateAttr
 
 from ml.config import Settings
+from ml.monitoring import report_worker
 from ml.serving import redis_export
 from ml.warehouse.dbt_runner import connect_read_only
 
@@ -77,3 +78,32 @@ class RedisResource(dg.ConfigurableResource):
         for client in self._embedded:
             redis_export.stop_embedded(client)
         self._embedded.clear()
+
+
+class DriftReportsResource(dg.ConfigurableResource):
+    """Draws Evidently's drift reports in a helper process while the night goes on
+    (ml/monitoring/report_worker.py); a run ends once its reports are written."""
+
+    wait_seconds: float = Field(
+        default=600.0, description="How long a finished run waits for its reports to be drawn"
+    )
+
+    _pending: list = PrivateAttr(default_factory=list)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        report_worker.start()  # its imports overlap the steps before the first report
+
+    def draw(self, *args) -> None:
+        """`ml.monitoring.drift.draw_report`'s arguments, drawn in the helper (the last one is
+        the file written)."""
+        self._pending.append((args[-1], report_worker.submit(*args)))
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        """Wait for this run's reports. One that failed is logged as an error: the night's
+        verdicts and publications stand without it, and the Drift page says it is missing."""
+        for html, future in self._pending:
+            try:
+                future.result(timeout=self.wait_seconds)
+            except Exception as exc:  # noqa: BLE001 - reported, not raised (see above)
+                context.log.error(f"Evidently's drift report {html} was not written: {exc!r}")
+        self._pending.clear()

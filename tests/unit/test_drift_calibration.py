@@ -81,7 +81,7 @@ def _measure(calibration, reference, frame, day, previous=None, tmp_path=None, *
     current = frame.assign(score=_score(frame))
     return measure_drift(
         _spec(**drift), reference, calibration, current, day, 1, tmp_path,
-        previous=previous, report=False,
+        previous=previous,
     )  # fmt: skip
 
 

@@ -22,11 +22,13 @@ from orchestration.lib.single_writer import single_writer
 WRITTEN_BY_SCORELINE = "# written by scoreline (orchestration/lib/runner.py)"
 
 
-def instance_config(env: dict[str, str] | os._Environ) -> str:
+def instance_config(env: dict[str, str] | os._Environ, home: Path) -> str:
     """dagster.yaml: one run at a time (DuckDB takes one writing process, and a backfill is a
     queue of nights); with DAGSTER_POSTGRES_URL set, runs, events and schedules are stored in
     PostgreSQL (the production profile), read from the environment when the instance starts so
-    the URL and its password are never written to the file."""
+    the URL and its password are never written to the file. Otherwise Dagster's SQLite files
+    in their usual places under `home`, events written through connections kept open
+    (orchestration/lib/event_log.py)."""
     config = f"""{WRITTEN_BY_SCORELINE}
 run_queue:
   max_concurrent_runs: 1
@@ -34,12 +36,33 @@ telemetry:
   enabled: false
 """
     if env.get("DAGSTER_POSTGRES_URL"):
-        config += """storage:
+        return (
+            config
+            + """storage:
   postgres:
     postgres_url:
       env: DAGSTER_POSTGRES_URL
 """
-    return config
+        )
+    return (
+        config
+        + f"""run_storage:
+  module: dagster._core.storage.runs
+  class: SqliteRunStorage
+  config:
+    base_dir: {home / "history"}
+event_log_storage:
+  module: orchestration.lib.event_log
+  class: KeptOpenSqliteEventLogStorage
+  config:
+    base_dir: {home / "history" / "runs"}
+schedule_storage:
+  module: dagster._core.storage.schedules
+  class: SqliteScheduleStorage
+  config:
+    base_dir: {home / "schedules"}
+"""
+    )
 
 
 class JobFailed(RuntimeError):
@@ -58,7 +81,7 @@ def instance_for(settings: Settings) -> dg.DagsterInstance:
             "postgresql://"
         )
     config = home / "dagster.yaml"
-    wanted = instance_config(os.environ)
+    wanted = instance_config(os.environ, home.resolve())
     if not config.exists() or (
         config.read_text().startswith(WRITTEN_BY_SCORELINE) and config.read_text() != wanted
     ):

@@ -32,7 +32,7 @@ from ml.training.specs import load_specs
 from ml.training.train import train_and_register
 from ml.warehouse.dbt_runner import build_warehouse
 from orchestration.defs.definitions import build_definitions
-from orchestration.lib.runner import date_range, ensure_champions, run_nights
+from orchestration.lib.runner import date_range, ensure_champions, instance_for, run_nights
 
 # Dagster's daily partitions end tomorrow: the history must end before today.
 START = date(2025, 11, 1)
@@ -112,7 +112,9 @@ def main() -> None:
         shutil.copy(settings.warehouse_path, before_night)
 
     defs = build_definitions(settings)
-    instance = dg.DagsterInstance.ephemeral()
+    # the instance `scoreline` itself uses (its run history on disk), not an in-memory one:
+    # storing a night's events is part of what an operator waits for
+    instance = instance_for(settings)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     started = time.perf_counter()
     night = first_night + timedelta(days=1)

@@ -12,6 +12,7 @@ it). The caller waits for its reports before its run ends (orchestration/lib/res
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sys
 import types
 from collections.abc import Iterator
@@ -25,7 +26,10 @@ _lock = Lock()
 
 
 def _import_drawing() -> None:
-    """Runs in the helper as it starts: Evidently and plotly's imports, paid once."""
+    """Runs in the helper as it starts: a lower priority than the night's own work, which it
+    must never slow (dbt's and LightGBM's threads come first when both cores are busy), then
+    Evidently's and plotly's imports, paid once."""
+    os.nice(10)
     import ml.monitoring.drift  # noqa: F401
 
 

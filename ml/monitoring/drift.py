@@ -360,20 +360,6 @@ def draw_report(
     """Evidently's report of the same comparison on `features` and the score, its thresholds
     the calibrated alarm levels (its drift share is over the features drawn), saved to `html`
     whole: a reader sees the previous file or this one, never a part."""
-    partial = html.with_name(f".{html.name}.partial")
-    _evidently_report(spec, calibration, reference, current, lag, features).save_html(str(partial))
-    partial.replace(html)
-    return html
-
-
-def _evidently_report(
-    spec: ModelSpec,
-    calibration: DriftCalibration,
-    reference: pd.DataFrame,
-    current: pd.DataFrame,
-    lag: int,
-    features: list[str],
-):
     columns = [*features, SCORE]
     definition = DataDefinition(
         numerical_columns=[c for c in columns if c not in spec.categorical_features],
@@ -398,10 +384,14 @@ def _evidently_report(
     with warnings.catch_warnings():
         # Evidently divides by zero on constant columns and says so; the result is still right.
         warnings.simplefilter("ignore", RuntimeWarning)
-        return report.run(
+        snapshot = report.run(
             Dataset.from_pandas(current, data_definition=definition),
             Dataset.from_pandas(reference, data_definition=definition),
         )
+    partial = html.with_name(f".{html.name}.partial")
+    snapshot.save_html(str(partial))
+    partial.replace(html)
+    return html
 
 
 def earlier_statistics(

@@ -389,8 +389,11 @@ def draw_report(
             Dataset.from_pandas(reference, data_definition=definition),
         )
     partial = html.with_name(f".{html.name}.partial")
-    snapshot.save_html(str(partial))
-    partial.replace(html)
+    try:
+        snapshot.save_html(str(partial))
+        partial.replace(html)
+    finally:
+        partial.unlink(missing_ok=True)  # a save that failed midway leaves nothing behind
     return html
 
 

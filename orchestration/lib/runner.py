@@ -36,17 +36,13 @@ telemetry:
   enabled: false
 """
     if env.get("DAGSTER_POSTGRES_URL"):
-        return (
-            config
-            + """storage:
+        storage = """storage:
   postgres:
     postgres_url:
       env: DAGSTER_POSTGRES_URL
 """
-        )
-    return (
-        config
-        + f"""run_storage:
+    else:
+        storage = f"""run_storage:
   module: dagster._core.storage.runs
   class: SqliteRunStorage
   config:
@@ -62,7 +58,7 @@ schedule_storage:
   config:
     base_dir: {home / "schedules"}
 """
-    )
+    return config + storage
 
 
 class JobFailed(RuntimeError):

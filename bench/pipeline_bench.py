@@ -52,6 +52,33 @@ def print_step_times(instance: dg.DagsterInstance, run_id: str, total: float) ->
     print(f"  {'(outside steps: run start-up, hand-over)':<45} {total - steps:6.1f} s")
 
 
+# A later night's steps, summed into the parts its one-line breakdown names.
+STEP_PARTS = (
+    ("dbt", ("_dbt_models",)),
+    ("predictions", ("__predictions",)),
+    ("drift", ("__drift_report",)),
+    ("publication, Redis, read model", ("published_predictions", "redis_export", "read_model")),
+)
+
+
+def step_parts_line(instance: dg.DagsterInstance, run_id: str, total: float) -> str:
+    """One line: the night's seconds per part (STEP_PARTS), the other steps, and the time
+    outside steps (run start-up, hand-over, the wait for the last drift report)."""
+    parts = dict.fromkeys([name for name, _ in STEP_PARTS] + ["other steps"], 0.0)
+    for stats in instance.get_run_step_stats(run_id):
+        if not (stats.start_time and stats.end_time):
+            continue
+        part = next(
+            (name for name, keys in STEP_PARTS if any(k in stats.step_key for k in keys)),
+            "other steps",
+        )
+        parts[part] += stats.end_time - stats.start_time
+    outside = total - sum(parts.values())
+    return ", ".join(f"{name} {seconds:.1f}" for name, seconds in parts.items()) + (
+        f", outside steps {outside:.1f} s"
+    )
+
+
 def set_up(settings: Settings, first_night: date, days: int) -> None:
     """Build the warehouse over the history and train every spec (timed, but not the night)."""
     started = time.perf_counter()
@@ -136,9 +163,13 @@ def main() -> None:
         nights = date_range(night + timedelta(days=1), night + timedelta(days=args.clean_nights))
         ended = [time.perf_counter()]
 
-        def night_done(day: date, _) -> None:
+        def night_done(day: date, result) -> None:
             ended.append(time.perf_counter())
-            print(f"  night {day} in the same process: {ended[-1] - ended[-2]:.1f} s")
+            seconds = ended[-1] - ended[-2]
+            print(
+                f"  night {day} in the same process: {seconds:.1f} s "
+                f"({step_parts_line(instance, result.run_id, seconds)})"
+            )
 
         # later nights find dbt's project parsed and every library imported (a backfill, the
         # demo); the first night of a process pays both

@@ -25,12 +25,22 @@ from pathlib import Path
 from typing import Any
 
 from ml.config import Settings
-from ml.warehouse.dbt_runner import project_files_changed_at, update_environment
+from ml.warehouse.dbt_runner import (
+    RUN_SETTINGS,
+    project_files_changed_at,
+    run_settings_env,
+    update_environment,
+)
 
 # The events a caller needs: node results (what dagster-dbt converts) and errors (its message).
 RESULT_EVENTS = frozenset({"LogModelResult", "LogTestResult", "LogSeedResult", "LogSnapshotResult"})
 _DONE = object()
 _lock = threading.Lock()
+# Environment a parse never reads: the per-run settings (the run_setting macro reads them only
+# while executing) and dagster-dbt's selection mode. A new score date must not re-parse.
+NOT_PARSED = frozenset(
+    {*run_settings_env(dict.fromkeys(RUN_SETTINGS, "")), "DBT_INDIRECT_SELECTION"}
+)
 
 
 @contextmanager
@@ -46,9 +56,10 @@ def environment(values: Mapping[str, str | None]) -> Iterator[None]:
 
 def project_state(settings: Settings, env: Mapping[str, str | None]) -> tuple:
     """What a parsed manifest depends on: the project and business files' newest change and the
-    environment dbt reads while parsing (paths, declarations)."""
+    environment dbt reads while parsing (paths, declarations; not NOT_PARSED)."""
     newest = project_files_changed_at(settings)
-    return (str(settings.project_dir), str(settings.business_dir), newest, sorted(env.items()))
+    parsed_env = sorted((key, value) for key, value in env.items() if key not in NOT_PARSED)
+    return (str(settings.project_dir), str(settings.business_dir), newest, parsed_env)
 
 
 @dataclass

@@ -4,6 +4,7 @@ not outlive it, readers can open the warehouse right after, and a failure is rep
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from ml.warehouse.dbt_in_process import InProcessDbt
@@ -31,8 +32,20 @@ def test_an_invocation_leaves_the_environment_and_the_warehouse_as_it_found_them
         assert built.fetchone()[0] == SCORE_DATE
 
     parsed = dbt._manifest
-    broken, events = dbt.invoke(settings, ["run-operation", "no_such_macro"], env, tmp_path / "b")
+    # the next night: a new score date is read while executing, never re-parsed for
+    next_day = SCORE_DATE + timedelta(days=1)
+    night = {**env, **run_settings_env({"score_date": next_day})}
+    ran, events = dbt.invoke(
+        settings, ["build", "--select", "int_customer_dates_scoring_spine"], night, tmp_path / "b"
+    )
+    list(events)
+    assert ran.success, ran.errors
+    with connect_read_only(settings) as con:
+        built = con.execute("select max(as_of_date) from int_customer_dates_scoring_spine")
+        assert built.fetchone()[0] == next_day
+
+    broken, events = dbt.invoke(settings, ["run-operation", "no_such_macro"], env, tmp_path / "c")
     list(events)
     assert not broken.success and (broken.errors or broken.exception)
-    assert dbt._manifest is parsed  # the project was parsed once, for both invocations
+    assert dbt._manifest is parsed  # the project was parsed once, for all three invocations
     assert dict(os.environ) == before

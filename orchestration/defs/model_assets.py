@@ -194,6 +194,10 @@ def model_assets(
         backfill_policy=ONE_RUN_PER_DATE,
         group_name=group,
         kinds={"evidently"},
+        # run as soon as the scores exist, before the other model's scoring: its HTML report is
+        # drawn by a helper process while the rest of the night goes on, and the run waits for
+        # it at the end (DriftReportsResource)
+        op_tags={"dagster/priority": "1"},
         description=f"Drift of {name}'s inputs and scores against the champion's training "
         "reference: an HTML report per date and a row in drift_history. Refreshes nightly.",
     )

@@ -97,6 +97,16 @@ def test_clean_nights_publish_scores_drift_reports_and_a_redis_export(pipeline):
         assert risk.reasons == list(high.reasons.iloc[0])
 
 
+def test_each_drift_step_runs_as_soon_as_its_scores_exist(pipeline):
+    """Its report is drawn by a helper process while the night goes on, and the run waits for
+    it at the end: started before the other model's scoring, it is (nearly) drawn by then."""
+    run = pipeline.instance.get_runs(dg.RunsFilter(job_name=NIGHTLY_JOB, statuses=[
+        dg.DagsterRunStatus.SUCCESS]), limit=1)[0]  # fmt: skip
+    started = {s.step_key: s.start_time for s in pipeline.instance.get_run_step_stats(run.run_id)}
+    first, second = sorted(SPECS, key=lambda spec: started[f"{spec}__predictions"])
+    assert started[f"{first}__drift_report"] < started[f"{second}__predictions"]
+
+
 def test_the_first_date_after_a_price_rise_alarms_and_requests_retraining(drifted_pipeline):
     drift = read_published(drifted_pipeline.settings, "drift_history", "churn")
     latest = drift[drift.score_date.dt.date == DRIFT_DATE].iloc[0]

@@ -21,6 +21,9 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from threading import Lock
 
+# One helper per model a night draws (two ship): when the night ends and waits, each draws one
+# report on its own core instead of the second queuing behind the first (~0.5 s a 50k night).
+HELPERS = 2
 _pool: ProcessPoolExecutor | None = None
 _lock = Lock()
 
@@ -57,12 +60,15 @@ def start() -> None:
         if _pool is None:
             # spawn, not fork: this process holds DuckDB's, dbt's and Dagster's threads and locks
             _pool = ProcessPoolExecutor(
-                max_workers=1,
+                max_workers=HELPERS,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_import_drawing,
             )
             with _main_script_hidden():
-                _pool.submit(_ready)  # starts the one process now: later tasks reuse it
+                # one task each starts every helper now (the pool starts one a task while none
+                # is idle), so none imports while a night waits for its report
+                for _ in range(HELPERS):
+                    _pool.submit(_ready)
 
 
 def submit(*args) -> Future:

@@ -1,12 +1,13 @@
-"""Evidently's HTML drift reports, drawn in a helper process beside the night.
+"""Evidently's HTML drift reports, drawn in helper processes beside the night.
 
-A report is plotly figures built in Python, ~0.12 s a feature drawn and ~1.2 s a model, and
+A report is plotly figures built in Python, ~0.06 s a feature drawn and ~0.6-1 s a model, and
 nothing in the night waits for it: the drift verdict, its history rows and the publication are
 computed before and without it. Drawn in the night's own process it held up every step after
-it (a third of a 50k-customer night); drawn here it uses the machine's other core while the
-night goes on. The helper starts when a run that draws reports starts, so its imports (~2-3 s)
-overlap the night's dbt step, and it lives as long as this process (a backfill's nights share
-it). The caller waits for its reports before its run ends (orchestration/lib/resources.py).
+it (a third of a 50k-customer night); drawn here it uses the machine's spare core while the
+night goes on. The helpers start when a run that draws reports starts, so their imports
+(~2-3 s) overlap the night's dbt step, and they live as long as this process (a backfill's
+nights share them). The caller waits for its reports before its run ends
+(orchestration/lib/resources.py).
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def _main_script_hidden() -> Iterator[None]:
 
 
 def start() -> None:
-    """Start the helper process (if it is not running) and have it import what it draws with."""
+    """Start the helper processes (if they are not running), each importing what it draws with."""
     global _pool
     with _lock:
         if _pool is None:

@@ -83,7 +83,7 @@ class DriftRule(_Strict):
         8, ge=1,
         description="Evidently's HTML report of a night shows every feature at its warning "
         "level or above, plus this many others nearest theirs, and the score (each feature "
-        "drawn costs ~0.12 s, in a helper process beside the night; the judgement always "
+        "drawn costs ~0.06 s, in a helper process beside the night; the judgement always "
         "covers all features)",
     )  # fmt: skip
     prediction_drift_threshold: float | None = Field(

@@ -38,14 +38,19 @@ from orchestration.lib.runner import date_range, ensure_champions, instance_for,
 START = date(2025, 11, 1)
 
 
-def print_step_times(instance: dg.DagsterInstance, run_id: str, total: float) -> None:
-    """Where the night's seconds went: each Dagster step's wall time, longest first (steps of
-    one model run one after the other: the in-process executor runs one step at a time)."""
-    stats = [
+def step_seconds(instance: dg.DagsterInstance, run_id: str) -> list[tuple[str, float]]:
+    """Each finished step of a run and its wall time."""
+    return [
         (s.step_key, s.end_time - s.start_time)
         for s in instance.get_run_step_stats(run_id)
         if s.start_time and s.end_time
     ]
+
+
+def print_step_times(instance: dg.DagsterInstance, run_id: str, total: float) -> None:
+    """Where the night's seconds went: each Dagster step's wall time, longest first (steps of
+    one model run one after the other: the in-process executor runs one step at a time)."""
+    stats = step_seconds(instance, run_id)
     steps = sum(seconds for _, seconds in stats)
     for key, seconds in sorted(stats, key=lambda item: -item[1]):
         print(f"  {key:<45} {seconds:6.1f} s")
@@ -65,14 +70,12 @@ def step_parts_line(instance: dg.DagsterInstance, run_id: str, total: float) -> 
     """One line: the night's seconds per part (STEP_PARTS), the other steps, and the time
     outside steps (run start-up, hand-over, the wait for the last drift report)."""
     parts = dict.fromkeys([name for name, _ in STEP_PARTS] + ["other steps"], 0.0)
-    for stats in instance.get_run_step_stats(run_id):
-        if not (stats.start_time and stats.end_time):
-            continue
+    for step_key, seconds in step_seconds(instance, run_id):
         part = next(
-            (name for name, keys in STEP_PARTS if any(k in stats.step_key for k in keys)),
+            (name for name, keys in STEP_PARTS if any(k in step_key for k in keys)),
             "other steps",
         )
-        parts[part] += stats.end_time - stats.start_time
+        parts[part] += seconds
     outside = total - sum(parts.values())
     return ", ".join(f"{name} {seconds:.1f}" for name, seconds in parts.items()) + (
         f", outside steps {outside:.1f} s"

@@ -25,12 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ml.config import Settings
-from ml.warehouse.dbt_runner import (
-    RUN_SETTINGS,
-    project_files_changed_at,
-    run_settings_env,
-    update_environment,
-)
+from ml.warehouse.dbt_runner import project_files_changed_at, run_settings_env, update_environment
 
 # The events a caller needs: node results (what dagster-dbt converts) and errors (its message).
 RESULT_EVENTS = frozenset({"LogModelResult", "LogTestResult", "LogSeedResult", "LogSnapshotResult"})
@@ -38,9 +33,7 @@ _DONE = object()
 _lock = threading.Lock()
 # Environment a parse never reads: the per-run settings (the run_setting macro reads them only
 # while executing) and dagster-dbt's selection mode. A new score date must not re-parse.
-NOT_PARSED = frozenset(
-    {*run_settings_env(dict.fromkeys(RUN_SETTINGS, "")), "DBT_INDIRECT_SELECTION"}
-)
+NOT_PARSED = frozenset({*run_settings_env(None), "DBT_INDIRECT_SELECTION"})
 
 
 @contextmanager

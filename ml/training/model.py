@@ -108,21 +108,21 @@ class ScoringModel:
         prepared = self.prepare(frame)
         contributions = np.asarray(self.booster.predict(prepared, pred_contrib=True))[:, :-1]
         order = np.argsort(-contributions, axis=1)[:, :top]
-        reasons = []
-        for row, columns in enumerate(order):
-            reasons.append(
-                [
-                    f"{readable(self.features[c])} = {_format(prepared.iat[row, c])}"
-                    + (
-                        f" (typical: {self.typical[self.features[c]]})"
-                        if self.features[c] in self.typical
-                        else ""
-                    )
-                    for c in columns
-                    if contributions[row, c] > 0
-                ]
-            )
-        return reasons
+        # each feature's words once, and the values as plain objects: a cell read through
+        # pandas cost ~40 us, over a second for a 1M-customer night's 13k high-risk rows
+        names = [f"{readable(f)} = " for f in self.features]
+        typical = [
+            f" (typical: {self.typical[f]})" if f in self.typical else "" for f in self.features
+        ]
+        values = prepared.to_numpy(dtype=object)
+        return [
+            [
+                names[c] + _format(values[row, c]) + typical[c]
+                for c in columns
+                if contributions[row, c] > 0
+            ]
+            for row, columns in enumerate(order)
+        ]
 
 
 def typical_values(frame: pd.DataFrame, features: list[str], categorical: list[str]):

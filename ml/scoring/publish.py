@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ml.config import Settings
@@ -155,16 +156,23 @@ def _remove_orphans(staging: Path) -> None:
 
 
 def publish_predictions(
-    settings: Settings, predictions: pd.DataFrame, model_name: str, score_date: date
+    settings: Settings, predictions: pd.DataFrame | pa.Table, model_name: str, score_date: date
 ) -> Path:
     """Replace one score date's published predictions for one model, atomically.
 
     Raises:
         ValueError: the rows belong to another model or date (nothing is written).
     """
-    if set(predictions.model_name) != {model_name} or set(predictions.score_date) != {score_date}:
+    rows = (
+        predictions
+        if isinstance(predictions, pa.Table)
+        else pa.Table.from_pandas(predictions, schema=SCHEMA, preserve_index=False)
+    )
+    models = pc.unique(rows["model_name"]).to_pylist()
+    dates = pc.unique(rows["score_date"]).to_pylist()
+    if models != [model_name] or dates != [score_date]:
         raise ValueError(f"rows for another model or date than {model_name} {score_date}")
-    return publish_table(settings, "predictions", predictions, model_name, score_date, SCHEMA)
+    return publish_table(settings, "predictions", rows, model_name, score_date)
 
 
 def read_published(settings: Settings, table: str, model_name: str | None = None) -> pd.DataFrame:
@@ -182,9 +190,13 @@ def read_published(settings: Settings, table: str, model_name: str | None = None
 
 
 def read_published_file(
-    settings: Settings, table: str, model_name: str, score_date: date
+    settings: Settings,
+    table: str,
+    model_name: str,
+    score_date: date,
+    columns: list[str] | None = None,
 ) -> pa.Table:
-    """One published file as an Arrow table.
+    """One published file as an Arrow table (only `columns`, if given).
 
     Raises:
         FileNotFoundError: nothing is published for that model and date; names the file.
@@ -192,4 +204,4 @@ def read_published_file(
     path = published_path(settings, table, model_name, score_date)
     if not path.exists():
         raise FileNotFoundError(f"nothing published at {path}: materialize {table} first")
-    return pq.read_table(path)
+    return pq.read_table(path, columns=columns)

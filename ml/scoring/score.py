@@ -197,7 +197,7 @@ def predict(
     return pd.DataFrame(
         {
             "customer_id": frame.customer_id.astype(str).to_numpy(),
-            "score_date": pd.to_datetime(frame.as_of_date).dt.date.to_numpy(),
+            "score_date": _dates(frame.as_of_date),
             "score": scores.astype("float64"),
             "risk_band": spec.risk_band(scores),
             "model_name": spec.name,
@@ -208,6 +208,14 @@ def predict(
         },
         columns=PREDICTION_COLUMNS,
     )
+
+
+def _dates(as_of: pd.Series) -> np.ndarray:
+    """Each row's date as a `date`; a scoring input holds one, so it is converted once (per
+    row, converting cost a 1M-customer night ~0.15 s a model)."""
+    if as_of.nunique() == 1:
+        return np.full(len(as_of), pd.Timestamp(as_of.iloc[0]).date(), dtype=object)
+    return pd.to_datetime(as_of).dt.date.to_numpy()
 
 
 def score(spec: ModelSpec, settings: Settings, score_date: date | None = None) -> ScoringResult:

@@ -18,6 +18,7 @@ from ml.training import registry
 from ml.training.registry import CHALLENGER, CHAMPION, LoadedModel, RegistryError
 from ml.training.specs import ModelSpec
 from ml.warehouse.dbt_runner import connect_read_only
+from ml.warehouse.frames import to_frame
 
 log = logging.getLogger(__name__)
 
@@ -73,14 +74,16 @@ def read_scoring_input(
                 if features is None
                 else ", ".join(["customer_id", "as_of_date", *sorted(set(features))])
             )
-            frame = con.sql(
-                f"""
-                select {wanted} from {spec.feature_relation}
-                -- the score date's rows: the scoring spine's customers (training rows of that
-                -- date, if any, are customers of the same base)
-                where as_of_date = (select max(as_of_date) from {SCORING_SPINE})
-                """
-            ).df()
+            frame = to_frame(
+                con.sql(
+                    f"""
+                    select {wanted} from {spec.feature_relation}
+                    -- the score date's rows: the scoring spine's customers (training rows of
+                    -- that date, if any, are customers of the same base)
+                    where as_of_date = (select max(as_of_date) from {SCORING_SPINE})
+                    """
+                )
+            )
     except duckdb.CatalogException as exc:
         raise ScoringInputError(
             f"{spec.feature_relation} or {SCORING_SPINE} is not in the warehouse: run "
@@ -125,7 +128,7 @@ def read_scoring_panel(
     customers, loading every row into pandas cost more than the drift itself."""
     with connect_read_only(settings) as con:
         con.register("scored", scored)
-        frame = con.execute(
+        frame = to_frame(con.sql(
             f"""
             with panel as (
                 select * from {spec.feature_relation}
@@ -139,8 +142,10 @@ def read_scoring_panel(
                 on scored.customer_id = cast(panel.customer_id as varchar)
                 and scored.model_version = $version
             """,
-            {"score_date": score_date, "rows": spec.drift.sample_rows, "version": model_version},
-        ).df()
+            params={
+                "score_date": score_date, "rows": spec.drift.sample_rows, "version": model_version
+            },
+        ))  # fmt: skip
     if frame.empty:
         raise ScoringInputError(
             f"no scored rows of {spec.name} v{model_version} in {spec.feature_relation} on "

@@ -41,6 +41,7 @@ from ml.training.training_set import (
 )
 from ml.warehouse.dbt_runner import connect_read_only
 from ml.warehouse.feature_families import calendar_ageing_columns
+from ml.warehouse.frames import to_frame
 
 
 @dataclass(frozen=True)
@@ -67,10 +68,12 @@ def _rows_for_version(
     with connect_read_only(settings) as con:
         try:
             con.register("validation_keys", keys)
-            rows = con.sql(
-                f"select features.* from validation_keys as keys left join {relation} as features "
-                "using (customer_id, as_of_date)"
-            ).df()
+            rows = to_frame(
+                con.sql(
+                    f"select features.* from validation_keys as keys left join {relation} as "
+                    "features using (customer_id, as_of_date)"
+                )
+            )
         except duckdb.CatalogException:
             return None
     rows = keys.merge(rows, on=["customer_id", "as_of_date"], how="left")

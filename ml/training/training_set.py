@@ -15,6 +15,7 @@ import pandas as pd
 
 from ml.monitoring.calibration import PANEL_ORDER
 from ml.training.specs import ModelSpec
+from ml.warehouse.frames import to_frame
 
 LABELS = "training_labels"
 TRAINING_SPINE = "int_customer_dates_training_spine"
@@ -67,7 +68,7 @@ def load_training_set(con: duckdb.DuckDBPyConnection, spec: ModelSpec) -> pd.Dat
             )
     # In grain order: the warehouse keeps rows in no fixed order, and LightGBM's result depends
     # on row order, so the same training set must always train the same model.
-    frame = con.sql(
+    frame = to_frame(con.sql(
         f"""
         select features.*, labels.label, labels.label_window_end_date
         from {spec.feature_relation} as features
@@ -78,7 +79,7 @@ def load_training_set(con: duckdb.DuckDBPyConnection, spec: ModelSpec) -> pd.Dat
         order by features.as_of_date, features.customer_id
         """,
         params={"model": spec.name},
-    ).df()
+    ))  # fmt: skip
     if frame.empty:
         raise TrainingSetError(_no_ripe_window_message(con, spec))
     if frame.label.nunique() < 2:
@@ -173,7 +174,7 @@ def load_feature_history(
     ((newest,),) = con.execute(f"select max(as_of_date) from {spec.feature_relation}").fetchall()
     if newest is None:
         raise TrainingSetError(f"{spec.feature_relation} holds no rows: build the warehouse first")
-    frame = con.sql(
+    frame = to_frame(con.sql(
         f"""
         select as_of_date, {columns}
         from {spec.feature_relation}
@@ -186,5 +187,5 @@ def load_feature_history(
         order by as_of_date, customer_id
         """,
         params={"newest": newest, "days": days, "daily": daily_days, "rows": rows_per_date},
-    ).df()
+    ))  # fmt: skip
     return newest, frame

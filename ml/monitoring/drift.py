@@ -47,6 +47,7 @@ from ml.monitoring.calibration import (
 )
 from ml.monitoring.distances import JENSEN_SHANNON, WASSERSTEIN
 from ml.training.specs import ModelSpec
+from ml.warehouse.frames import to_frame
 
 OK, WARNING, ALARM = "ok", "warning", "alarm"
 TREND_SPREADS = 2.0  # a run of rises must beat the clean trend by this many spreads
@@ -174,9 +175,11 @@ def panel_sample(frame: pd.DataFrame, rows: int) -> pd.DataFrame:
         return frame
     with duckdb.connect() as con:
         con.register("night", frame)
-        return con.execute(
-            f"select * from night order by {PANEL_ORDER} limit $rows", {"rows": rows}
-        ).df()
+        return to_frame(
+            con.sql(
+                f"select * from night order by {PANEL_ORDER} limit $rows", params={"rows": rows}
+            )
+        )
 
 
 def _worst_first(found: list[FeatureDrift], shown: int = 3) -> list[str]:
@@ -393,12 +396,15 @@ def draw_report(
         ],
         include_tests=True,
     )
+    # Evidently reads the numeric columns together as one numpy array: pandas' nullable
+    # integers (how features leave the warehouse) would make it an array of objects
+    numeric = {column: "float64" for column in definition.numerical_columns}
     with warnings.catch_warnings():
         # Evidently divides by zero on constant columns and says so; the result is still right.
         warnings.simplefilter("ignore", RuntimeWarning)
         snapshot = report.run(
-            Dataset.from_pandas(current, data_definition=definition),
-            Dataset.from_pandas(reference, data_definition=definition),
+            Dataset.from_pandas(current.astype(numeric), data_definition=definition),
+            Dataset.from_pandas(reference.astype(numeric), data_definition=definition),
         )
     partial = html.with_name(f".{html.name}.partial")
     try:

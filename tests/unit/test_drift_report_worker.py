@@ -57,6 +57,18 @@ def test_the_report_draws_the_drift_table_not_the_columns_pages_it_never_shows(t
     assert "Value Drift for column usage" not in page
 
 
+def test_the_report_reads_integer_features_as_the_warehouse_hands_them_over(tmp_path):
+    """ml.warehouse.frames gives integers as pandas' nullable type; Evidently stacks the
+    numeric columns into one numpy array, which those made an array of objects it failed on."""
+    spec, calibration, reference, current, lag, _, html = _report_args(tmp_path / "r.html")
+    nullable = {"tenure_days": "Int32"}
+    reference, current = reference.astype(nullable), current.astype(nullable)
+    current.loc[current.index[:5], "tenure_days"] = None
+    features = ["tenure_days", "usage", "channel"]
+    written = draw_report(spec, calibration, reference, current, lag, features, html)
+    assert '"tenure_days"' in written.read_text()
+
+
 def test_a_helper_that_died_is_replaced(tmp_path):
     report_worker.submit(*_report_args(tmp_path / "first.html")).result(timeout=120)
     for pid in list(report_worker._pool._processes):

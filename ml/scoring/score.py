@@ -128,7 +128,7 @@ def read_scoring_panel(
     customers, loading every row into pandas cost more than the drift itself."""
     with connect_read_only(settings) as con:
         con.register("scored", scored)
-        frame = to_frame(con.sql(
+        rows = con.sql(
             f"""
             with panel as (
                 select * from {spec.feature_relation}
@@ -143,9 +143,12 @@ def read_scoring_panel(
                 and scored.model_version = $version
             """,
             params={
-                "score_date": score_date, "rows": spec.drift.sample_rows, "version": model_version
+                "score_date": score_date,
+                "rows": spec.drift.sample_rows,
+                "version": model_version,
             },
-        ))  # fmt: skip
+        )
+        frame = to_frame(rows)
     if frame.empty:
         raise ScoringInputError(
             f"no scored rows of {spec.name} v{model_version} in {spec.feature_relation} on "

@@ -68,7 +68,7 @@ def load_training_set(con: duckdb.DuckDBPyConnection, spec: ModelSpec) -> pd.Dat
             )
     # In grain order: the warehouse keeps rows in no fixed order, and LightGBM's result depends
     # on row order, so the same training set must always train the same model.
-    frame = to_frame(con.sql(
+    rows = con.sql(
         f"""
         select features.*, labels.label, labels.label_window_end_date
         from {spec.feature_relation} as features
@@ -79,7 +79,8 @@ def load_training_set(con: duckdb.DuckDBPyConnection, spec: ModelSpec) -> pd.Dat
         order by features.as_of_date, features.customer_id
         """,
         params={"model": spec.name},
-    ))  # fmt: skip
+    )
+    frame = to_frame(rows)
     if frame.empty:
         raise TrainingSetError(_no_ripe_window_message(con, spec))
     if frame.label.nunique() < 2:
@@ -174,7 +175,7 @@ def load_feature_history(
     ((newest,),) = con.execute(f"select max(as_of_date) from {spec.feature_relation}").fetchall()
     if newest is None:
         raise TrainingSetError(f"{spec.feature_relation} holds no rows: build the warehouse first")
-    frame = to_frame(con.sql(
+    rows = con.sql(
         f"""
         select as_of_date, {columns}
         from {spec.feature_relation}
@@ -187,5 +188,5 @@ def load_feature_history(
         order by as_of_date, customer_id
         """,
         params={"newest": newest, "days": days, "daily": daily_days, "rows": rows_per_date},
-    ))  # fmt: skip
-    return newest, frame
+    )
+    return newest, to_frame(rows)

@@ -9,6 +9,7 @@ go to a file under <data dir>/logs whose path is printed (`--verbose` shows them
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shlex
@@ -831,10 +832,17 @@ def dbt_command(ctx: typer.Context) -> None:
 
 
 def main() -> None:
+    """The `scoreline` command: one command, then the process ends."""
     try:
         app()
     except subprocess.CalledProcessError as exc:  # a tool we exec'd into reports itself
         sys.exit(exc.returncode)
+    finally:
+        # What the command loaded (dbt's project, Dagster's definitions: millions of objects)
+        # needs no collection now. Python's exit would walk it all looking for garbage (~2 s of
+        # a night's command); frozen, it is left to the OS. What must be closed is closed by
+        # then (the embedded Redis, DuckDB, the log file), and exit handlers still run.
+        gc.freeze()
 
 
 if __name__ == "__main__":

@@ -4,21 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import matplotlib
-
-matplotlib.use("Agg")  # headless: plots are files for MLflow, never windows
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from sklearn.calibration import calibration_curve  # noqa: E402
-from sklearn.metrics import (  # noqa: E402
+import numpy as np
+import pandas as pd
+from sklearn.calibration import calibration_curve
+from sklearn.metrics import (
     average_precision_score,
     brier_score_loss,
     log_loss,
     roc_auc_score,
 )
 
-from ml.training.specs import PromotionRule  # noqa: E402
+from ml.training.specs import PromotionRule
 
 MIN_SEGMENT_ROWS = 200
 MIN_SEGMENT_POSITIVES = 10
@@ -112,9 +108,19 @@ def promotion_decision(
     return GateDecision(False, reasons)
 
 
+def _figure(width: float, height: float):
+    """A matplotlib figure without pyplot: headless (plots are files for MLflow, never
+    windows), freed when dropped, and matplotlib imported only by the training that draws
+    (~0.3 s every night's process would pay otherwise)."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height))
+    return fig, fig.subplots()
+
+
 def calibration_figure(labels: np.ndarray, scores: np.ndarray, title: str):
     observed, predicted = calibration_curve(labels, scores, n_bins=10, strategy="quantile")
-    fig, ax = plt.subplots(figsize=(5, 5))
+    fig, ax = _figure(5, 5)
     ax.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfect")
     ax.plot(predicted, observed, marker="o", label="model")
     ax.set(xlabel="predicted probability", ylabel="observed rate", title=title)
@@ -125,7 +131,7 @@ def calibration_figure(labels: np.ndarray, scores: np.ndarray, title: str):
 
 def importance_figure(features: list[str], gains: np.ndarray, title: str):
     order = np.argsort(gains)
-    fig, ax = plt.subplots(figsize=(6, max(3, 0.3 * len(features))))
+    fig, ax = _figure(6, max(3, 0.3 * len(features)))
     ax.barh(np.array(features)[order], gains[order])
     ax.set(xlabel="total gain", title=title)
     fig.tight_layout()

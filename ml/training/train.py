@@ -11,7 +11,6 @@ from pathlib import Path
 
 import duckdb
 import lightgbm as lgb
-import matplotlib.pyplot as plt
 import mlflow
 import pandas as pd
 from sklearn.compose import ColumnTransformer
@@ -249,7 +248,6 @@ def train_and_register(
             }
             for name, figure in figures.items():
                 figure.savefig(Path(tmp) / name, dpi=100)
-                plt.close(figure)  # pyplot keeps every figure alive until closed
                 mlflow.log_artifact(str(Path(tmp) / name), artifact_path="plots")
             importance = pd.DataFrame(
                 {"feature": model.features,

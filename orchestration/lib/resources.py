@@ -94,8 +94,8 @@ class DriftReportsResource(dg.ConfigurableResource):
         report_worker.start()  # its imports overlap the steps before the first report
 
     def draw(self, *args) -> None:
-        """`ml.monitoring.drift.draw_report`'s arguments, drawn in the helper (the last one is
-        the file written)."""
+        """`ml.monitoring.drift_report.draw_report`'s arguments, drawn in the helper (the last
+        one is the file written)."""
         self._pending.append((args[-1], report_worker.submit(*args)))
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:

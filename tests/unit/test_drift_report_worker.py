@@ -1,6 +1,6 @@
 """Evidently's drift reports drawn in the helper process: the same file as drawn in place, a
-helper that died replaced, a failed report logged without failing the run, and a script
-without a main guard not run again by the helper."""
+helper that died replaced, a failed report logged without failing the run, a script without a
+main guard not run again by the helper, and Evidently never imported by the night's process."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ import dagster as dg
 
 from ml.monitoring import report_worker
 from ml.monitoring.calibration import SCORE
-from ml.monitoring.drift import draw_report, measure_drift
+from ml.monitoring.drift import measure_drift
+from ml.monitoring.drift_report import draw_report
 from orchestration.lib.resources import DriftReportsResource
 from tests.unit.test_drift_calibration import REFERENCE, _calibrated, _night, _score, _spec
 
@@ -127,3 +128,21 @@ def test_a_script_without_a_main_guard_is_not_run_again_by_the_helper(tmp_path):
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.splitlines() == ["script ran", "r.html"]
+
+
+def test_the_nights_process_imports_neither_evidently_nor_matplotlib():
+    """Only the helpers draw: Evidently (~2 s to import, with plotly and nltk) and matplotlib
+    (training's plots) stay out of every `scoreline` command that runs a night."""
+    code = textwrap.dedent(
+        """
+        import sys
+        import orchestration.cli, orchestration.defs.definitions
+        from ml.monitoring import report_worker
+        print(sorted(m for m in ("evidently", "plotly", "matplotlib") if m in sys.modules))
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=ROOT
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "[]"

@@ -56,6 +56,10 @@ def test_the_report_draws_the_drift_table_not_the_columns_pages_it_never_shows(t
     # by its page, half the drawing time) are not computed
     assert f"Value Drift for column {SCORE}" in page
     assert "Value Drift for column usage" not in page
+    # the table's title counts the drifted columns; the preset's dataset summary (a second
+    # pass over every column, and a verdict by Evidently's own share rule) is not drawn
+    assert "Drift is detected for" in page
+    assert "Dataset Drift is" not in page
 
 
 def test_the_report_reads_integer_features_as_the_warehouse_hands_them_over(tmp_path):

@@ -46,6 +46,7 @@ class DriftTablePreset(DataDriftPreset):
             cat_stattest=self.cat_method,
             per_column_stattest_threshold=self.per_column_threshold,
         )
+        # (the preset's own render reads its legacy metrics the same way; Evidently is pinned)
         return context.get_legacy_metric(table, _default_input_data_generator, None)[1]
 
 
@@ -59,8 +60,8 @@ def draw_report(
     html: Path,
 ) -> Path:
     """Evidently's report of the same comparison on `features` and the score, its thresholds
-    the calibrated alarm levels (its drift share is over the features drawn), saved to `html`
-    whole: a reader sees the previous file or this one, never a part."""
+    the calibrated alarm levels, saved to `html` whole: a reader sees the previous file or this
+    one, never a part."""
     columns = [*features, SCORE]
     definition = DataDefinition(
         numerical_columns=[c for c in columns if c not in spec.categorical_features],
@@ -70,7 +71,6 @@ def draw_report(
         [
             DriftTablePreset(
                 columns=features,
-                drift_share=spec.drift.feature_drift_share,
                 # one statistic at every size (below 1,000 rows Evidently would switch to tests)
                 num_method=WASSERSTEIN,
                 cat_method=JENSEN_SHANNON,

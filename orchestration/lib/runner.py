@@ -94,6 +94,19 @@ def _root_cause(error) -> str:
     return error.message
 
 
+def _check_score_date(job: dg.JobDefinition, day: date) -> None:
+    """A date outside the job's partitions is the operator's typo or an unset setting, not a
+    failed run: say which dates exist and what sets them (Dagster's own error is a traceback)."""
+    partitions = job.partitions_def
+    if partitions is None or partitions.has_partition_key(day.isoformat()):
+        return
+    first, last = partitions.get_first_partition_key(), partitions.get_last_partition_key()
+    raise JobFailed(
+        f"{job.name} has no score date {day}: its dates run from {first} "
+        f"(SCORELINE_FIRST_SCORE_DATE) to {last} (today; SCORELINE_TODAY on a replayed calendar)"
+    )
+
+
 def run_job(
     defs: dg.Definitions,
     job_name: str,
@@ -109,6 +122,8 @@ def run_job(
         WarehouseBusy: another run is writing the same data directory (single_writer).
     """
     job = defs.resolve_job_def(job_name)
+    if partition is not None:
+        _check_score_date(job, partition)
     settings = defs.resources["warehouse"].settings()
     with single_writer(settings, f"{job_name} {partition}" if partition else job_name):
         result = job.execute_in_process(

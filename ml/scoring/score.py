@@ -74,16 +74,15 @@ def read_scoring_input(
                 if features is None
                 else ", ".join(["customer_id", "as_of_date", *sorted(set(features))])
             )
-            frame = to_frame(
-                con.sql(
-                    f"""
-                    select {wanted} from {spec.feature_relation}
-                    -- the score date's rows: the scoring spine's customers (training rows of
-                    -- that date, if any, are customers of the same base)
-                    where as_of_date = (select max(as_of_date) from {SCORING_SPINE})
-                    """
-                )
+            rows = con.sql(
+                f"""
+                select {wanted} from {spec.feature_relation}
+                -- the score date's rows: the scoring spine's customers (training rows of that
+                -- date, if any, are customers of the same base)
+                where as_of_date = (select max(as_of_date) from {SCORING_SPINE})
+                """
             )
+            frame = to_frame(rows)
     except duckdb.CatalogException as exc:
         raise ScoringInputError(
             f"{spec.feature_relation} or {SCORING_SPINE} is not in the warehouse: run "

@@ -67,12 +67,11 @@ def _rows_for_version(
     with connect_read_only(settings) as con:
         try:
             con.register("validation_keys", keys)
-            rows = to_frame(
-                con.sql(
-                    f"select features.* from validation_keys as keys left join {relation} as "
-                    "features using (customer_id, as_of_date)"
-                )
+            found = con.sql(
+                f"select features.* from validation_keys as keys left join {relation} as features "
+                "using (customer_id, as_of_date)"
             )
+            rows = to_frame(found)
         except duckdb.CatalogException:
             return None
     rows = keys.merge(rows, on=["customer_id", "as_of_date"], how="left")

@@ -118,7 +118,8 @@ def run_job(
     """Execute one job (one partition) in process.
 
     Raises:
-        JobFailed: a step failed or a blocking check failed; names them.
+        JobFailed: the date is not one of the job's; a step or a blocking check failed
+            (names them).
         WarehouseBusy: another run is writing the same data directory (single_writer).
     """
     job = defs.resolve_job_def(job_name)

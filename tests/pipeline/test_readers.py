@@ -85,6 +85,9 @@ def test_readers_never_fail_while_a_night_writes(pipeline, tmp_path, monkeypatch
 
     def browser_reader() -> None:  # a manager in Chromium, on the app `make app` serves
         with served_app(settings.data_dir) as url, browser_page() as page:
+            # the server runs a page's script, its queries, once the page's socket opens
+            connected: list[float] = []
+            page.on("websocket", lambda _socket: connected.append(time.time()))
             started.set()
             writing.wait(timeout=120)
             while writing.is_set():
@@ -94,7 +97,8 @@ def test_readers_never_fail_while_a_night_writes(pipeline, tmp_path, monkeypatch
                         render_in_browser(page, f"{url}/{path}", expected)
                     except Exception as exc:  # noqa: BLE001
                         errors.append(f"browser {path or 'overview'}: {exc!r}"[:500])
-                    reads["browser"].append((start, time.time()))
+                    runs = [moment for moment in connected if moment >= start]
+                    reads["browser"].append((runs[-1] if runs else start, time.time()))
 
     started = threading.Event()
     browser = threading.Thread(target=browser_reader)
@@ -115,8 +119,12 @@ def test_readers_never_fail_while_a_night_writes(pipeline, tmp_path, monkeypatch
 
     assert errors == []
     # while dbt held the warehouse for writing, every kind of reader read: at least one read
-    # began and ended inside dbt's step (a page is one read; dbt runs inside this process, so
-    # its step is short and its Python shares the interpreter with these threads)
+    # inside dbt's step (dbt runs inside this process, so its step is short and its Python
+    # shares the interpreter with these threads). A query read begins and ends inside it. A page
+    # is one read, its script run (in Chromium from the page's socket opening), and takes 1-4 s
+    # with its queries first: one that began inside counts. Pages run back to back, so a step
+    # longer than one page always holds a beginning, where one begun and ended inside needs a
+    # step twice as long: a CI run on a slow hour saw 10 Chromium pages and none inside a 7-s step.
     steps = {
         entry.dagster_event.event_type_value: entry.timestamp
         for entry in pipeline.instance.all_logs(result.run_id)
@@ -124,7 +132,11 @@ def test_readers_never_fail_while_a_night_writes(pipeline, tmp_path, monkeypatch
     }
     began, ended = steps["STEP_START"], steps["STEP_SUCCESS"]
     for reader, spans in reads.items():
-        inside = sum(began < start and end < ended for start, end in spans)
+        inside = sum(
+            began < start < ended and (reader in ("pages", "browser") or end < ended)
+            for start, end in spans
+        )
         assert inside >= 1, (
-            f"{reader}: {len(spans)} reads in all, none inside {ended - began:.1f} s"
+            f"{reader}: {len(spans)} reads in all, none inside {ended - began:.1f} s; from the "
+            f"step's start: {[(round(a - began, 1), round(b - began, 1)) for a, b in spans]}"
         )

@@ -178,7 +178,7 @@ class _Dagster:
         if title:
             self.screen.say(title)
         result = run_job(self.defs, job, self.instance, partition, **options)
-        for line in step_summaries(self.instance, result):
+        for line in step_summaries(self.instance, result.run_id):
             self.screen.say(line)
 
     def nights(self, dates: list[date], job: str, run_config: dict | None = None) -> None:
@@ -186,7 +186,7 @@ class _Dagster:
 
         def summary(day: date, result) -> None:
             self.screen.say(f"{job} {day}:")
-            for line in step_summaries(self.instance, result):
+            for line in step_summaries(self.instance, result.run_id):
                 self.screen.say(line)
 
         run_nights(

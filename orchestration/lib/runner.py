@@ -208,14 +208,27 @@ SUMMARY_FACTS = (
 )
 
 
-def step_summaries(instance: dg.DagsterInstance, result: dg.ExecuteInProcessResult) -> list[str]:
+# Dagster names the steps of the checks it builds (build_last_update_freshness_checks) by a hash.
+GENERATED_CHECK_STEP = "freshness_check_"
+
+
+def _step_label(step: str, checked: set[str]) -> str:
+    """The step's key, or for a check step Dagster named by a hash, what it checks:
+    `churn__freshness` rather than `freshness_check_40add081`."""
+    if step.startswith(GENERATED_CHECK_STEP) and checked:
+        return f"{'+'.join(sorted(checked))}__freshness"
+    return step
+
+
+def step_summaries(instance: dg.DagsterInstance, run_id: str) -> list[str]:
     """One line per step of a finished run: seconds, verdict, rows and check results."""
     started: dict[str, float] = {}
     ended: dict[str, float] = {}
     materialized: dict[str, int] = {}
     facts: dict[str, list[str]] = {}
     checks: dict[str, list[bool]] = {}
-    for entry in instance.all_logs(result.run_id):
+    checked: dict[str, set[str]] = {}  # the models (first key part) whose assets a step checks
+    for entry in instance.all_logs(run_id):
         event = entry.dagster_event
         if event is None or event.step_key is None:
             continue
@@ -237,6 +250,7 @@ def step_summaries(instance: dg.DagsterInstance, result: dg.ExecuteInProcessResu
                     facts[step].append(form.format(metadata[key].value))
         elif kind == "ASSET_CHECK_EVALUATION":
             checks.setdefault(step, []).append(event.event_specific_data.passed)
+            checked.setdefault(step, set()).add(event.event_specific_data.asset_key.path[0])
     lines = []
     for step in sorted(started, key=started.get):
         seconds = ended.get(step, started[step]) - started[step]
@@ -248,7 +262,8 @@ def step_summaries(instance: dg.DagsterInstance, result: dg.ExecuteInProcessResu
             parts.append(f"checks {passed}/{len(checks[step])} passed")
         if not parts:
             parts.append("nothing to do this night")
-        lines.append(f"  {step:<38} {seconds:6.1f}s  {', '.join(parts)}")
+        label = _step_label(step, checked.get(step, set()))
+        lines.append(f"  {label:<38} {seconds:6.1f}s  {', '.join(parts)}")
     return lines
 
 

@@ -21,7 +21,7 @@ from orchestration.defs.automation import NIGHTLY_JOB, retraining_sensor, traini
 from orchestration.defs.definitions import build_definitions
 from orchestration.defs.model_assets import accept_high_risk_shift_config
 from orchestration.lib.resources import MlflowResource, WarehouseResource
-from orchestration.lib.runner import JobFailed, run_job, run_nights
+from orchestration.lib.runner import JobFailed, run_job, run_nights, step_summaries
 from orchestration.lib.single_writer import WarehouseBusy, single_writer
 from tests.pipeline.fixtures import CLEAN_DATES, DRIFT_DATE, SPECS, private_copy
 
@@ -105,6 +105,17 @@ def test_each_drift_step_runs_as_soon_as_its_scores_exist(pipeline):
     started = {s.step_key: s.start_time for s in pipeline.instance.get_run_step_stats(run.run_id)}
     first, second = sorted(SPECS, key=lambda spec: started[f"{spec}__predictions"])
     assert started[f"{first}__drift_report"] < started[f"{second}__predictions"]
+
+
+def test_a_night_prints_one_named_line_per_step(pipeline):
+    """What `scoreline nightly` prints: every step by a name an operator can read, the freshness
+    checks by the model they cover (Dagster names their steps by a hash)."""
+    run = pipeline.instance.get_runs(dg.RunsFilter(job_name=NIGHTLY_JOB, statuses=[
+        dg.DagsterRunStatus.SUCCESS]), limit=1)[0]  # fmt: skip
+    names = [line.split()[0] for line in step_summaries(pipeline.instance, run.run_id)]
+    assert not [name for name in names if name.startswith("freshness_check_")], names
+    for spec in SPECS:
+        assert {f"{spec}__predictions", f"{spec}__freshness"} <= set(names), names
 
 
 def test_the_first_date_after_a_price_rise_alarms_and_requests_retraining(drifted_pipeline):

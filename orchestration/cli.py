@@ -182,10 +182,10 @@ class _Dagster:
             self.screen.say(line)
 
     def nights(self, dates: list[date], job: str, run_config: dict | None = None) -> None:
-        from orchestration.lib.runner import run_nights, step_summaries
+        from orchestration.lib.runner import run_nights, run_seconds, step_summaries
 
         def summary(day: date, result) -> None:
-            self.screen.say(f"{job} {day}:")
+            self.screen.say(f"{job} {day} ({run_seconds(self.instance, result.run_id):.1f} s):")
             for line in step_summaries(self.instance, result.run_id):
                 self.screen.say(line)
 

@@ -220,6 +220,12 @@ def _step_label(step: str, checked: set[str]) -> str:
     return step
 
 
+def run_seconds(instance: dg.DagsterInstance, run_id: str) -> float:
+    """A finished run's wall time, from its start to its end as Dagster recorded them."""
+    stats = instance.get_run_stats(run_id)
+    return (stats.end_time or stats.start_time or 0.0) - (stats.start_time or 0.0)
+
+
 def step_summaries(instance: dg.DagsterInstance, run_id: str) -> list[str]:
     """One line per step of a finished run: seconds, verdict, rows and check results."""
     started: dict[str, float] = {}

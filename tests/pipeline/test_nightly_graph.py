@@ -21,7 +21,13 @@ from orchestration.defs.automation import NIGHTLY_JOB, retraining_sensor, traini
 from orchestration.defs.definitions import build_definitions
 from orchestration.defs.model_assets import accept_high_risk_shift_config
 from orchestration.lib.resources import MlflowResource, WarehouseResource
-from orchestration.lib.runner import JobFailed, run_job, run_nights, step_summaries
+from orchestration.lib.runner import (
+    JobFailed,
+    run_job,
+    run_nights,
+    run_seconds,
+    step_summaries,
+)
 from orchestration.lib.single_writer import WarehouseBusy, single_writer
 from tests.pipeline.fixtures import CLEAN_DATES, DRIFT_DATE, SPECS, private_copy
 
@@ -112,10 +118,15 @@ def test_a_night_prints_one_named_line_per_step(pipeline):
     checks by the model they cover (Dagster names their steps by a hash)."""
     run = pipeline.instance.get_runs(dg.RunsFilter(job_name=NIGHTLY_JOB, statuses=[
         dg.DagsterRunStatus.SUCCESS]), limit=1)[0]  # fmt: skip
-    names = [line.split()[0] for line in step_summaries(pipeline.instance, run.run_id)]
+    lines = step_summaries(pipeline.instance, run.run_id)
+    names = [line.split()[0] for line in lines]
     assert not [name for name in names if name.startswith("freshness_check_")], names
     for spec in SPECS:
         assert {f"{spec}__predictions", f"{spec}__freshness"} <= set(names), names
+    # the night's own line gives its wall time: at least its steps', which run one at a time
+    # (each line rounded to 0.1 s)
+    step_total = sum(float(line.split()[1].rstrip("s")) for line in lines)
+    assert step_total - 0.05 * len(lines) <= run_seconds(pipeline.instance, run.run_id) < 300
 
 
 def test_the_first_date_after_a_price_rise_alarms_and_requests_retraining(drifted_pipeline):

@@ -3,7 +3,8 @@
 The app never opens the warehouse, which the nightly run holds while it writes: it reads the
 published tables and the read model (customer attributes, quarantine counts, realized labels),
 Parquet files the pipeline swaps in whole (ml.serving.read_model), with an in-memory DuckDB.
-A night in progress is invisible until each of its files is complete.
+A night in progress is invisible until each of its files is complete, and a query reads the
+versions its files had when it began (ml.scoring.file_versions).
 
 Every query aggregates in DuckDB and returns small frames; results are cached for a minute.
 """
@@ -22,7 +23,8 @@ import streamlit as st
 from ml.config import Settings
 from ml.ingest.business import load_business
 from ml.ingest.raw_contract import RawContractError
-from ml.scoring.publish import published_files, published_glob
+from ml.scoring.file_versions import pinned
+from ml.scoring.publish import pinned_files, published_files
 from ml.serving.read_model import read_model_path
 from ml.training.specs import ModelSpec, load_specs
 from ml.warehouse.dbt_runner import newest_score_date
@@ -93,25 +95,28 @@ def _read(table: str) -> str:
 
 
 def _bound(sql: str, params: dict | None) -> dict:
-    """The query's parameters plus the file glob of each published table and the file of each
-    read-model table it reads."""
+    """The query's parameters plus the files of each published table and the file of each
+    read-model table it reads, pinned to their current versions."""
     published = set(re.findall(r"\$published_(\w+)", sql))
     read = set(re.findall(r"\$read_(\w+)", sql))
     return {
         **(params or {}),
-        **{f"published_{t}": published_glob(settings(), t) for t in published},
-        **{f"read_{t}": str(read_model_path(settings(), t)) for t in read},
+        **{f"published_{t}": pinned_files(settings(), t) for t in published},
+        **{f"read_{t}": pinned(read_model_path(settings(), t)) for t in read},
     }
 
 
 def _query(sql: str, params: dict | None = None) -> pd.DataFrame:
-    """Run a query over published and read-model files; an empty frame when a read-model file
-    it needs is not there yet (before the first night)."""
+    """Run a query over published and read-model files; an empty frame when a file it needs is
+    not there yet (before the first night)."""
     for table in set(re.findall(r"\$read_(\w+)", sql)):
         if not read_model_path(settings(), table).exists():
             return pd.DataFrame()
+    bound = _bound(sql, params)
+    if any(bound[name] == [] for name in bound if name.startswith("published_")):
+        return pd.DataFrame()
     with duckdb.connect() as con:
-        return con.execute(sql, _bound(sql, params)).df()
+        return con.execute(sql, bound).df()
 
 
 @cached

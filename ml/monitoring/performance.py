@@ -16,7 +16,8 @@ from scipy.stats import rankdata
 from sklearn.metrics import roc_auc_score
 
 from ml.config import Settings
-from ml.scoring.publish import publish_table, published_dates, published_glob
+from ml.scoring.publish import pinned_files, publish_table, published_dates
+from ml.serving.read_model import write_sql_database
 from ml.training import registry
 from ml.training.evaluate import classification_metrics
 from ml.training.specs import ModelSpec
@@ -55,7 +56,8 @@ def measure_realized_performance(
     Returns:
         The new history rows (empty when nothing matured since the last run).
     """
-    if not anything_matured(settings, specs, as_of):
+    files = pinned_files(settings, "predictions")
+    if not files or not anything_matured(settings, specs, as_of):
         return pd.DataFrame()
     try:
         with connect_read_only(settings) as con:
@@ -70,7 +72,7 @@ def measure_realized_performance(
                     and predictions.score_date = labels.as_of_date
                     and not predictions.is_shadow
                 """,
-                {"files": published_glob(settings, "predictions")},
+                {"files": files},
             ).df()
     except duckdb.CatalogException:  # realized labels not built yet
         return pd.DataFrame()
@@ -85,6 +87,8 @@ def measure_realized_performance(
             row = _history_row(client, spec, score_date, group)
             publish_table(settings, HISTORY, pd.DataFrame([row]), spec.name, score_date)
             rows.append(row)
+    if rows:  # the night's read model writes the views too, but may have run before this
+        write_sql_database(settings)
     return pd.DataFrame(rows)
 
 

@@ -1,9 +1,11 @@
 """Atomic publication: one Parquet file per (table, model, score date).
 
-A date's file is written beside the tree and moved into place with one rename, so a reader
-sees the old file or the new one, never half of either; a failure before the rename leaves
-the last good file untouched. Readers use plain Parquet and never contend with the nightly
-DuckDB writer.
+A date's file is written beside the tree and switched in with one rename, so a reader sees
+the old file or the new one, never half of either; a failure before the rename leaves the last
+good file untouched. Readers use plain Parquet and never contend with the nightly DuckDB
+writer. The name is a link to an immutable version (ml.scoring.file_versions): code that
+queries published files gives DuckDB `pinned_files`, the versions, so a date republished while
+it reads cannot change what it reads.
 
     <published>/<table>/model=<name>/score_date=<YYYY-MM-DD>/<table>.parquet
 
@@ -13,10 +15,7 @@ date), `feature_drift` (one row per feature), `performance_history` (realized me
 
 from __future__ import annotations
 
-import contextlib
 import os
-import time
-import uuid
 from datetime import date
 from pathlib import Path
 
@@ -27,6 +26,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ml.config import Settings
+from ml.scoring.file_versions import pinned, pinned_all, remove_leftovers, swap_in, temporary_path
 
 SCHEMA = pa.schema(
     [
@@ -51,12 +51,18 @@ def published_path(settings: Settings, table: str, model_name: str, score_date: 
 
 
 def published_glob(settings: Settings, table: str) -> str:
-    """Glob for readers: `read_parquet(glob)`; every file carries model_name and score_date."""
+    """Glob over a table's names, for people at a prompt; every file carries model_name and
+    score_date. Code queries `pinned_files` instead (see the module docstring)."""
     return str(settings.published_dir / table / "*" / "*" / f"{table}.parquet")
 
 
 def published_files(settings: Settings, table: str) -> list[Path]:
     return sorted(settings.published_dir.glob(f"{table}/*/*/{table}.parquet"))
+
+
+def pinned_files(settings: Settings, table: str) -> list[str]:
+    """The versions a table's files are now: what a query reads (empty before any)."""
+    return pinned_all(published_files(settings, table))
 
 
 def published_dates(settings: Settings, table: str, model_name: str) -> list[date]:
@@ -101,17 +107,16 @@ def publish_table(
     target = published_path(settings, table, model_name, score_date)
     staging = settings.published_dir / ".staging"
     staging.mkdir(parents=True, exist_ok=True)
-    _remove_orphans(staging)
+    remove_leftovers(staging, "*.parquet")  # a killed publish's
     target.parent.mkdir(parents=True, exist_ok=True)
-    # the writer's pid in the name: a file whose writer is gone is a killed publish's leftover
-    temporary = staging / f"{os.getpid()}-{uuid.uuid4().hex}.parquet"
+    temporary = temporary_path(staging, ".parquet")
     try:
         if isinstance(rows, pd.DataFrame):
             rows = pa.Table.from_pandas(rows, schema=schema, preserve_index=False)
         pq.write_table(rows, temporary)
         with open(temporary, "rb") as handle:
             os.fsync(handle.fileno())
-        os.replace(temporary, target)  # the atomic switch
+        swap_in(settings.published_dir, target, temporary)
     except OSError as exc:
         raise PublishError(
             f"could not publish {table} of {model_name} for {score_date} ({exc.strerror or exc}); "
@@ -125,34 +130,6 @@ def publish_table(
 
 class PublishError(RuntimeError):
     """A publication could not be written; nothing readers see has changed."""
-
-
-def _writer_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # alive, another user's
-        return True
-    return True
-
-
-# Temporary files without a writer's pid (earlier versions) count as leftovers after this long.
-STALE_STAGING_SECONDS = 3600
-
-
-def _remove_orphans(staging: Path) -> None:
-    """Delete temporary files left by a killed publish: their writer's process is gone (a
-    live writer, this one or another model's, keeps its file)."""
-    for leftover in staging.glob("*.parquet"):
-        pid, _, rest = leftover.name.partition("-")
-        with contextlib.suppress(FileNotFoundError):
-            if rest and pid.isdigit():
-                orphan = not _writer_alive(int(pid))
-            else:
-                orphan = leftover.stat().st_mtime < time.time() - STALE_STAGING_SECONDS
-            if orphan:
-                leftover.unlink()
 
 
 def publish_predictions(
@@ -177,15 +154,15 @@ def publish_predictions(
 
 def read_published(settings: Settings, table: str, model_name: str | None = None) -> pd.DataFrame:
     """A published table across dates (empty before anything is published), oldest first."""
-    if not published_files(settings, table):
+    files = pinned_files(settings, table)
+    if not files:
         return pd.DataFrame()
     where = "where model_name = $model" if model_name else ""
     with duckdb.connect() as con:
         return con.execute(
             "select * from read_parquet($files, hive_partitioning = false, "
             f"union_by_name = true) {where} order by score_date",
-            {"files": published_glob(settings, table)}
-            | ({"model": model_name} if model_name else {}),
+            {"files": files} | ({"model": model_name} if model_name else {}),
         ).df()
 
 
@@ -204,4 +181,4 @@ def read_published_file(
     path = published_path(settings, table, model_name, score_date)
     if not path.exists():
         raise FileNotFoundError(f"nothing published at {path}: materialize {table} first")
-    return pq.read_table(path, columns=columns)
+    return pq.read_table(pinned(path), columns=columns)

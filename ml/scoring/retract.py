@@ -4,8 +4,8 @@ A night that passed its checks can still be wrong (a misdated raw day, a bug fou
 an older, correct date never replaces a newer export on its own. Retracting date D for a model:
 
 1. moves D's published files (predictions, drift history, feature drift) out of the readers'
-   folders into `published/.retracted/<when>/`, kept, never deleted; readers then see the last
-   good date;
+   folders into `published/.retracted/<when>/`, kept, never deleted, and rewrites the SQL views
+   without them; readers then see the last good date;
 2. points the Redis export back at the newest remaining published date (or withdraws it, so
    applications answer with the safe default) when D is what it serves;
 3. records who, when, why and what in an append-only audit (`<data dir>/audit/retractions.sqlite`,
@@ -16,7 +16,6 @@ A corrected rerun or backfill of D then publishes and exports as usual.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -25,7 +24,9 @@ from pathlib import Path
 import redis
 
 from ml.config import Settings
+from ml.scoring.file_versions import retire
 from ml.scoring.publish import published_dates, published_path, read_published_file
+from ml.serving.read_model import write_sql_database
 from ml.serving.redis_export import export_high_risk, export_metadata, high_risk_rows, withdraw
 from ml.training.audit import append_only
 from ml.training.specs import ModelSpec
@@ -86,10 +87,10 @@ def retract(
     for table in RETRACTED_TABLES:
         source = published_path(settings, table, spec.name, score_date)
         if source.exists():
-            target = kept_in / source.relative_to(settings.published_dir)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(source, target)  # readers see the file or not, never half of it
+            # readers see the file or not, never half of it; queries under way finish on it
+            retire(source, kept_in / source.relative_to(settings.published_dir))
             moved += 1
+    write_sql_database(settings)
     redis_now = _point_export_back(settings, spec, score_date, client)
     with sqlite3.connect(_ensure(audit_path(settings))) as con:
         con.executescript(SCHEMA)

@@ -5,12 +5,14 @@ it, not even read-only: during one measured night 73 of 481 reader opens failed 
 the dbt step held the warehouse. So readers never open the warehouse. Each night, after the
 dbt models are built, this copies the few tables readers join (customer attributes, the
 quarantine counts, realized labels) to Parquet beside the published predictions, each written
-aside and moved into place with one rename, as published tables are. A reader sees the
-previous night's file until the new one is whole, never part of one.
+aside and switched in with one rename, as published tables are (ml.scoring.file_versions). A
+reader sees the previous night's file until the new one is whole, never part of one.
 
 For people who write SQL, `published/scoreline.duckdb` holds views over every published table
 and the read model (rebuilt and swapped the same way): `duckdb -readonly` on it never meets the
-nightly writer, because it holds no data of its own.
+nightly writer, because it holds no data of its own. Its views list the versions current when
+it was written, so a query on them never reads a file a night is replacing; whatever changes
+the published files rewrites it.
 
     <published>/read_model/<table>.parquet
     <published>/scoreline.duckdb
@@ -19,6 +21,7 @@ nightly writer, because it holds no data of its own.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import uuid
 from dataclasses import dataclass
@@ -29,7 +32,8 @@ import pyarrow.parquet as pq
 
 from ml.config import Settings
 from ml.ingest.business import load_business
-from ml.scoring.publish import published_files, published_glob
+from ml.scoring.file_versions import pinned, remove_leftovers, swap_in, temporary_path
+from ml.scoring.publish import pinned_files
 from ml.warehouse.dbt_runner import connect_read_only
 
 READ_MODEL = "read_model"
@@ -80,6 +84,7 @@ def refresh_read_model(settings: Settings) -> dict[str, int]:
     """
     folder = settings.published_dir / READ_MODEL
     folder.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(folder, ".*.parquet")  # a killed refresh's
     rows = {}
     with connect_read_only(settings) as con:
         present = {name for (name,) in con.execute("select table_name from duckdb_tables()"
@@ -89,13 +94,13 @@ def refresh_read_model(settings: Settings) -> dict[str, int]:
             if table.relation not in present:
                 continue
             target = read_model_path(settings, table.name)
-            aside = folder / f".{table.name}-{uuid.uuid4().hex}.parquet"
+            aside = temporary_path(folder, ".parquet", hidden=True)
             try:
                 # relation and columns come from this module and the validated vocabulary
                 relation = con.sql(f"select {table.columns} from {table.relation}")
                 relation.write_parquet(str(aside), compression="zstd")
                 rows[table.name] = pq.read_metadata(aside).num_rows
-                os.replace(aside, target)
+                swap_in(settings.published_dir, target, aside)
             finally:
                 aside.unlink(missing_ok=True)
     write_sql_database(settings)
@@ -104,23 +109,34 @@ def refresh_read_model(settings: Settings) -> dict[str, int]:
 
 def write_sql_database(settings: Settings) -> Path:
     """A DuckDB file of views over the published tables and the read model, swapped in whole:
-    a place to write SQL that never waits for the nightly writer."""
+    a place to write SQL that never waits for the nightly writer. Each view lists the files'
+    current versions (see the module docstring)."""
     target = sql_database_path(settings)
     aside = target.with_name(f".{SQL_DATABASE}-{uuid.uuid4().hex}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # one writer at a time, each listing the versions after taking the lock: the last file
+    # swapped in lists every version switched in before it (two specs publish at once)
+    with open(target.with_name(f".{SQL_DATABASE}.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _write_views(settings, target, aside)
+    return target
+
+
+def _write_views(settings: Settings, target: Path, aside: Path) -> None:
     try:
         with duckdb.connect(str(aside)) as con:
             for table in PUBLISHED_TABLES:
-                if published_files(settings, table):
+                if files := pinned_files(settings, table):
                     con.execute(
-                        f"create view {table} as select * from read_parquet("
-                        f"{_literal(published_glob(settings, table))}, hive_partitioning = false, "
-                        "union_by_name = true)"
+                        f"create view {table} as select * from read_parquet({_list(files)}, "
+                        "hive_partitioning = false, union_by_name = true)"
                     )
             for table in read_model_tables(settings):
                 path = read_model_path(settings, table.name)
                 if path.exists():
                     con.execute(
-                        f"create view {table.name} as select * from read_parquet({_literal(path)})"
+                        f"create view {table.name} as select * from read_parquet("
+                        f"{_literal(pinned(path))})"
                     )
         os.replace(aside, target)
     finally:
@@ -128,7 +144,10 @@ def write_sql_database(settings: Settings) -> Path:
             aside.unlink()
         with contextlib.suppress(FileNotFoundError):
             aside.with_name(aside.name + ".wal").unlink()
-    return target
+
+
+def _list(paths: list[str]) -> str:
+    return "[" + ", ".join(map(_literal, paths)) + "]"
 
 
 def _literal(path: Path | str) -> str:

@@ -6,11 +6,18 @@ from __future__ import annotations
 import sqlite3
 from datetime import date
 
+import duckdb
 import pandas as pd
 import pytest
 
-from ml.scoring.publish import publish_predictions, published_dates, read_published_file
+from ml.scoring.publish import (
+    pinned_files,
+    publish_predictions,
+    published_dates,
+    read_published_file,
+)
 from ml.scoring.retract import RetractError, audit_path, retract, retractions
+from ml.serving.read_model import sql_database_path
 from ml.serving.redis_export import export_high_risk, export_metadata, high_risk_rows
 from ml.serving.risk_lookup import RiskLookup
 from ml.training.specs import load_specs
@@ -49,6 +56,7 @@ def test_a_retracted_night_gives_readers_and_redis_the_last_good_date_back(publi
     # an older date never replaces a newer export on its own (a backfill must not roll back)
     assert export_metadata(client, spec.name)["score_date"] == WRONG.isoformat()
     assert not RiskLookup(client, spec.name).get("c3").is_high_risk
+    under_way = pinned_files(settings, "predictions")  # a query that began before
 
     done = retract(settings, spec, WRONG, client, "oncall", "raw day 06-01 was misdated")
 
@@ -56,6 +64,12 @@ def test_a_retracted_night_gives_readers_and_redis_the_last_good_date_back(publi
     assert published_dates(settings, "predictions", spec.name) == [GOOD]
     kept = done.kept_in / "predictions" / f"model={spec.name}" / f"score_date={WRONG}"
     assert (kept / "predictions.parquet").exists(), "a retracted file is kept, not deleted"
+    with duckdb.connect() as con:
+        assert con.execute(
+            "select count(*) from read_parquet($f)", {"f": under_way}
+        ).fetchone() == (200,)
+    with duckdb.connect(str(sql_database_path(settings)), read_only=True) as con:
+        assert con.sql("select distinct score_date from predictions").fetchall() == [(GOOD,)]
     assert export_metadata(client, spec.name)["score_date"] == GOOD.isoformat()
     risk = RiskLookup(client, spec.name).get("c3")
     assert risk.is_high_risk and not risk.is_default and risk.score_date == GOOD.isoformat()

@@ -74,9 +74,10 @@ def test_a_publish_killed_at_any_point_leaves_a_whole_file_and_no_leftover(tmp_p
     scores = frozenset(served.column("score").to_pylist())
     assert (served.num_rows, scores) in {(OLD_ROWS, frozenset([OLD_SCORE])),
                                          (NEW_ROWS, frozenset([0.75]))}  # fmt: skip
-    # the next publish removes the dead publisher's temporary file, if it left one
-    publish_table(settings, "predictions", predictions(OLD_ROWS, OLD_SCORE), "churn", DAY)
+    # the next publish removes the dead publisher's temporary file or link, if it left one
+    target = publish_table(settings, "predictions", predictions(OLD_ROWS, OLD_SCORE), "churn", DAY)
     assert staged(settings) == []
+    assert [p.name for p in target.parent.iterdir()] == [target.name]
 
 
 @pytest.fixture

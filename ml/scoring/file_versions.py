@@ -17,8 +17,9 @@ names point at, which stay in place however often the names move. A version the 
 longer points at is deleted by a later publication of the same name, once it has been out of
 use for SUPERSEDED_KEPT_SECONDS: long enough for any query, and for an analyst's session on
 the SQL views, which list the versions of their night. A plain file at the name (published
-before versions existed, or copied with its links followed) is read as it is and replaced by
-a link at its next publication.
+before versions existed, or copied with its links followed: copy with links kept, `cp -R` or
+`shutil.copytree(..., symlinks=True)`) is read as it is, with the old exposure to a rename
+under a running query, until its next publication replaces it by a link.
 """
 
 from __future__ import annotations

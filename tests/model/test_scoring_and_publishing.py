@@ -56,7 +56,7 @@ def shared_store(ml_warehouse, tmp_path_factory):
 def published(shared_store, tmp_path):
     """The shared registry with this test's own copy of the published predictions."""
     copy = tmp_path / "published"
-    shutil.copytree(shared_store.published_dir, copy)
+    shutil.copytree(shared_store.published_dir, copy, symlinks=True)
     return replace(shared_store, published_dir=copy)
 
 

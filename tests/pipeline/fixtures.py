@@ -83,6 +83,7 @@ def private_copy(pipeline: Pipeline, tmp_path) -> Settings:
         training_sample_pct=source.training_sample_pct,
     )
     for folder in ("raw", "mlflow", "published", "reports"):
-        shutil.copytree(source.data_dir / folder, tmp_path / folder)
+        # links kept as links: a published name stays a link to its immutable version
+        shutil.copytree(source.data_dir / folder, tmp_path / folder, symlinks=True)
     shutil.copy(source.warehouse_path, settings.warehouse_path)
     return replace(settings, mlflow_tracking_uri=f"sqlite:///{tmp_path / 'mlflow' / 'mlflow.db'}")

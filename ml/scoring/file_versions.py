@@ -36,12 +36,14 @@ SUPERSEDED_KEPT_SECONDS = 24 * 3600
 
 
 def swap_in(root: Path, target: Path, whole_file: Path) -> Path:
-    """Make `whole_file` (written completely and synced, on root's file system) the version
-    `target` names, with one atomic rename; readers see the previous version or this one.
+    """Make `whole_file` (written completely, on root's file system) the version `target`
+    names, with one atomic rename; readers see the previous version or this one.
 
     Returns:
         The new version's path (`target` resolves to it).
     """
+    with open(whole_file, "rb") as handle:  # on disk before any name points at it
+        os.fsync(handle.fileno())
     folder = version_folder(root, target)
     folder.mkdir(parents=True, exist_ok=True)
     version = folder / f"{uuid.uuid4().hex}{target.suffix}"

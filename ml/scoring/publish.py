@@ -15,7 +15,6 @@ date), `feature_drift` (one row per feature), `performance_history` (realized me
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from pathlib import Path
 
@@ -114,8 +113,6 @@ def publish_table(
         if isinstance(rows, pd.DataFrame):
             rows = pa.Table.from_pandas(rows, schema=schema, preserve_index=False)
         pq.write_table(rows, temporary)
-        with open(temporary, "rb") as handle:
-            os.fsync(handle.fileno())
         swap_in(settings.published_dir, target, temporary)
     except OSError as exc:
         raise PublishError(

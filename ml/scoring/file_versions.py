@@ -28,7 +28,6 @@ import contextlib
 import os
 import time
 import uuid
-from collections.abc import Iterable
 from pathlib import Path
 
 VERSIONS = ".versions"
@@ -112,10 +111,6 @@ def _writer_alive(pid: int) -> bool:
 def pinned(path: Path) -> str:
     """The version a stable name points at now: give this path to a query, not the name."""
     return str(path.resolve())
-
-
-def pinned_all(paths: Iterable[Path]) -> list[str]:
-    return [pinned(path) for path in paths]
 
 
 def version_folder(root: Path, target: Path) -> Path:

@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ml.config import Settings
-from ml.scoring.file_versions import pinned, pinned_all, remove_leftovers, swap_in, temporary_path
+from ml.scoring.file_versions import pinned, remove_leftovers, swap_in, temporary_path
 
 SCHEMA = pa.schema(
     [
@@ -61,7 +61,7 @@ def published_files(settings: Settings, table: str) -> list[Path]:
 
 def pinned_files(settings: Settings, table: str) -> list[str]:
     """The versions a table's files are now: what a query reads (empty before any)."""
-    return pinned_all(published_files(settings, table))
+    return [pinned(path) for path in published_files(settings, table)]
 
 
 def published_dates(settings: Settings, table: str, model_name: str) -> list[date]:
